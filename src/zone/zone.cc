@@ -1,0 +1,93 @@
+#include "zone/zone.h"
+
+#include <cstring>
+
+#include "dns/types.h"
+#include "dns/wire.h"
+#include "zone/zone_data.h"
+
+namespace tandem::zone {
+
+Zone::Zone(dns::Name origin, std::unique_ptr<const ZoneData> data, std::string source)
+    : origin_(std::move(origin)), data_(std::move(data)), source_(std::move(source)) {
+  const ZoneData::RRset* soa = data_->rrset(data_->node(data_->apex()), dns::rrtype::kSOA);
+  if (soa) {
+    // SOA rdata: MNAME, RNAME, then SERIAL (RFC 1035 3.3.13).
+    const uint8_t* rd = data_->rdata(*soa) + 2;
+    const uint8_t* p = rd + dns::wire_name_size(rd);
+    p += dns::wire_name_size(p);
+    serial_ = dns::load_u32(p);
+  }
+}
+
+Zone::~Zone() = default;
+
+size_t Zone::record_count() const { return data_->record_count(); }
+
+namespace {
+
+LoadResult finish(const dns::Name& origin, ZoneBuilder& builder, std::vector<ParseError> errors,
+                  const std::string& source) {
+  LoadResult result;
+  result.errors = std::move(errors);
+  if (!result.errors.empty()) return result;
+  auto data = builder.build(result.errors, result.warnings);
+  if (data) result.zone = std::make_shared<Zone>(origin, std::move(data), source);
+  return result;
+}
+
+}  // namespace
+
+LoadResult load_zone_file(const dns::Name& origin, const std::string& path) {
+  ZoneBuilder builder(origin);
+  ParseOptions options;
+  options.origin = origin;
+  auto errors = parse_zone_file(path, options, [&](const ParsedRecord& r) { builder.add(r); });
+  return finish(origin, builder, std::move(errors), path);
+}
+
+LoadResult load_zone_text(const dns::Name& origin, std::string_view text, const std::string& filename) {
+  ZoneBuilder builder(origin);
+  ParseOptions options;
+  options.origin = origin;
+  auto errors = parse_zone_text(text, filename, options, [&](const ParsedRecord& r) { builder.add(r); });
+  return finish(origin, builder, std::move(errors), filename);
+}
+
+ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::move(zones)) {
+  size_t cap = 16;
+  while (cap < zones_.size() * 2) cap *= 2;
+  slots_.assign(cap, kNone);
+  mask_ = cap - 1;
+  for (uint32_t i = 0; i < zones_.size(); ++i) {
+    dns::Name low = zones_[i]->origin().lowered();
+    lowered_origins_.emplace_back(reinterpret_cast<const char*>(low.data()), low.size());
+    uint64_t h = hash_name(low.data(), low.size()) & mask_;
+    while (slots_[h] != kNone) h = (h + 1) & mask_;
+    slots_[h] = i;
+  }
+}
+
+const Zone* ZoneSet::find(const uint8_t* name) const {
+  if (zones_.empty()) return nullptr;
+  // Longest match: probe the name's suffixes from the full name down.
+  size_t size = dns::wire_name_size(name);
+  const uint8_t* p = name;
+  for (;;) {
+    for (uint64_t h = hash_name(p, size) & mask_; slots_[h] != kNone; h = (h + 1) & mask_) {
+      const std::string& o = lowered_origins_[slots_[h]];
+      if (o.size() == size && memcmp(o.data(), p, size) == 0) return zones_[slots_[h]].get();
+    }
+    if (*p == 0) return nullptr;
+    size -= *p + 1;
+    p += *p + 1;
+  }
+}
+
+std::shared_ptr<const Zone> ZoneSet::get(const dns::Name& origin) const {
+  for (const auto& z : zones_)
+    if (z->origin() == origin) return z;
+  return nullptr;
+}
+
+}  // namespace tandem::zone

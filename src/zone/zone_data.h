@@ -1,0 +1,114 @@
+// ZoneData: the indexed, immutable records of one zone, laid out for
+// answering: owner names lower-cased in wire form, one hash index over them,
+// RRsets with their rdata in one contiguous block, and everything the answer
+// path needs precomputed at build time (zone cuts, DNAME, wildcard children,
+// additional-section targets), so that a query does no searching beyond a
+// few hash probes (the Knot `adjust` idea).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dns/name.h"
+#include "zone/parser.h"
+
+namespace tandem::zone {
+
+inline constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+// 64-bit hash of a lower-cased wire name.
+uint64_t hash_name(const uint8_t* lowered, size_t size);
+
+class ZoneData {
+ public:
+  enum NodeFlags : uint8_t {
+    kApex = 1,
+    kDelegation = 2,     // has NS and is not the apex: a zone cut (RFC 1034 4.2.1)
+    kHasDname = 4,       // owns a DNAME RRset
+    kWildcardChild = 8,  // "*.<this name>" exists
+    kEmptyNonTerminal = 16,
+  };
+
+  struct Node {
+    uint32_t name_offset;  // into names_: lower-cased uncompressed wire name
+    uint32_t parent;       // the node one label up; kNone at the apex
+    uint32_t cut;          // topmost delegation or DNAME node strictly above this one, or kNone
+    uint32_t first_rrset;  // into rrsets_
+    uint16_t rrset_count;
+    uint8_t name_size;     // wire size - 1 (names are <= 255 octets)
+    uint8_t flags;
+  };
+
+  struct RRset {
+    uint16_t type;
+    uint16_t count;        // records in the set
+    uint32_t ttl;
+    uint32_t data_offset;  // into rdata_: `count` times [u16 rdlength][rdata]
+    uint32_t data_size;
+    uint32_t additional;   // into additional_: kNone-terminated node list, or kNone
+  };
+
+  uint32_t find(const uint8_t* lowered, size_t size, uint64_t hash) const;
+  uint32_t find(const uint8_t* lowered, size_t size) const {
+    return find(lowered, size, hash_name(lowered, size));
+  }
+
+  const Node& node(uint32_t i) const { return nodes_[i]; }
+  size_t node_count() const { return nodes_.size(); }
+  const uint8_t* node_name(const Node& n) const { return names_.data() + n.name_offset; }
+  size_t node_name_size(const Node& n) const { return size_t{n.name_size} + 1; }
+  std::span<const RRset> rrsets(const Node& n) const { return {rrsets_.data() + n.first_rrset, n.rrset_count}; }
+  const RRset* rrset(const Node& n, uint16_t type) const {
+    const RRset* r = rrsets_.data() + n.first_rrset;
+    for (uint16_t i = 0; i < n.rrset_count; ++i)
+      if (r[i].type == type) return &r[i];
+    return nullptr;
+  }
+  const uint8_t* rdata(const RRset& r) const { return rdata_.data() + r.data_offset; }
+  // Node indices of in-zone targets (with address records) of an NS/MX/SRV set.
+  const uint32_t* additional(const RRset& r) const {
+    return r.additional == kNone ? nullptr : additional_.data() + r.additional;
+  }
+
+  uint32_t apex() const { return 0; }  // the apex is always node 0
+  size_t record_count() const { return record_count_; }
+  size_t memory_bytes() const;
+
+ private:
+  friend class ZoneBuilder;
+  std::vector<Node> nodes_;
+  std::vector<RRset> rrsets_;
+  std::vector<uint8_t> names_;
+  std::vector<uint8_t> rdata_;
+  std::vector<uint32_t> additional_;
+  std::vector<uint32_t> index_;  // open addressing, node indices, kNone = empty
+  uint64_t index_mask_ = 0;
+  size_t record_count_ = 0;
+};
+
+// Builds a ZoneData from records in any order, then checks it (RFC 1034
+// semantics): SOA and NS at the apex, no CNAME beside other data, no data
+// outside the zone, glue present for in-zone name servers.
+class ZoneBuilder {
+ public:
+  explicit ZoneBuilder(const dns::Name& origin);
+  ~ZoneBuilder();
+
+  // Adds one record. `file`/`line` are kept for error messages only.
+  void add(const ParsedRecord& record);
+  void add(const dns::Name& owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
+           const std::string& file, size_t line);
+
+  // Indexes and checks everything added. On error returns nullptr and fills
+  // `errors`; `warnings` gets what is suspicious but served.
+  std::unique_ptr<ZoneData> build(std::vector<ParseError>& errors, std::vector<ParseError>& warnings);
+
+ private:
+  struct Pending;
+  std::unique_ptr<Pending> p_;
+};
+
+}  // namespace tandem::zone
