@@ -13,7 +13,8 @@
 #include <set>
 #include <sstream>
 #include <thread>
-#include <unordered_map>
+
+#include "util/encoding.h"
 
 namespace tandem::config {
 namespace {
@@ -386,15 +387,15 @@ void Parser::parse_keys(const Field& field, Config& config) {
       error(line, path + ".secret", "missing");
       ok = false;
     } else if (auto text = scalar(it->second, path + ".secret")) {
-      auto secret = decode_base64(*text);
-      if (!secret) {
+      std::vector<uint8_t> secret;
+      if (!util::base64_decode(*text, secret)) {
         error(it->second.line, path + ".secret", "not valid base64");
         ok = false;
-      } else if (secret->empty()) {
+      } else if (secret.empty()) {
         error(it->second.line, path + ".secret", "empty secret");
         ok = false;
       } else {
-        key.secret = std::move(*secret);
+        key.secret = std::move(secret);
       }
     } else {
       ok = false;
@@ -753,43 +754,6 @@ Result<std::string, std::string> find_control_path(const std::string& path) {
     if (server["storage"].IsScalar()) storage = resolve(server["storage"].Scalar());
   }
   return (storage / "tandem.sock").lexically_normal().string();
-}
-
-std::optional<std::vector<uint8_t>> decode_base64(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::vector<uint8_t> out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      if (c == '=' && last && j >= 2) {
-        v[j] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;  // data after padding
-      v[j] = value(c);
-      if (v[j] < 0) return std::nullopt;
-    }
-    uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out.push_back(static_cast<uint8_t>(n >> 16));
-    if (pad < 2) out.push_back(static_cast<uint8_t>(n >> 8));
-    if (pad < 1) out.push_back(static_cast<uint8_t>(n));
-    // RFC 4648 3.5: the unused bits before padding must be zero (canonical).
-    if ((pad == 1 && (v[2] & 0x3)) || (pad == 2 && (v[1] & 0xf))) return std::nullopt;
-  }
-  return out;
 }
 
 std::optional<int64_t> parse_duration_ms(std::string_view text) {

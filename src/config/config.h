@@ -116,9 +116,6 @@ Result<Config, ConfigErrors> parse_config(std::string_view text, const std::stri
 // Errors: unreadable file or YAML syntax error, with file:line.
 Result<std::string, std::string> find_control_path(const std::string& path);
 
-// Decodes RFC 4648 4 base64 (padding required, whitespace not allowed).
-std::optional<std::vector<uint8_t>> decode_base64(std::string_view text);
-
 // "10000", "500ms", "10s", "2m", "1h" -> milliseconds; bare numbers are
 // milliseconds. nullopt when malformed or above INT32_MAX ms.
 std::optional<int64_t> parse_duration_ms(std::string_view text);

@@ -71,9 +71,23 @@ class Server {
     bool ok = true;
     std::vector<std::string> lines;
   };
+  // One zone file to load, and what came of it.
+  struct LoadJob {
+    const config::ZoneConfig* zone = nullptr;
+    std::optional<FileStamp> stamp;  // taken before reading: a change during the read is seen
+    zone::LoadResult result;
+    double ms = 0;
+  };
 
-  // Loads `wanted` zones (all if `force`, else those that are new or whose file
-  // changed) from `config` into a new zone table and publishes it.
+  // Loads the jobs' files, in parallel when there are several.
+  static void run_jobs(std::vector<LoadJob>& jobs);
+  // Installs a successful load in `entry`, or keeps the served version and
+  // records the errors; logs and reports either way.
+  static void finish_load(ZoneEntry& entry, LoadJob& job, Report& report);
+
+  // Makes `config` the one in effect: loads its zones (all if `force`, else
+  // the new ones and those whose file changed), drops removed zones and
+  // publishes the new zone table.
   Report apply_config(config::Config config, bool force);
   // Loads one configured zone's file again, changed or not.
   Report reload_zone(const dns::Name& domain);

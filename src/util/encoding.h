@@ -3,6 +3,8 @@
 // hashes) and hexadecimal (DS digests, NSEC3 salts, RFC 3597 generic rdata).
 //
 // Decoders append to a caller-owned vector and never allocate anything else.
+// On failure they may already have appended some bytes: callers that need
+// `out` unchanged truncate it back to its previous size.
 // The base64 and hex decoders accept their input in several pieces, because
 // zone files may split one base64/hex field over many whitespace-separated
 // tokens (RFC 4034 2.2, 3.2, 5.3).
