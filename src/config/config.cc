@@ -731,29 +731,56 @@ Result<Config, ConfigErrors> load_config(const std::string& path) {
 }
 
 Result<std::string, std::string> find_control_path(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return fail(path + ": cannot read config file: " + std::strerror(errno));
-  } catch (const YAML::Exception& e) {
-    return fail(path + ":" + std::to_string(e.mark.line >= 0 ? e.mark.line + 1 : 1) +
-                ": YAML syntax error: " + e.msg);
-  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(path + ": cannot read config file: " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
   std::error_code ec;
   fs::path base = fs::absolute(fs::path(path), ec).parent_path();
-  auto resolve = [&](const std::string& p) {
+  auto resolve = [&](std::string p) {
     fs::path r(p);
     if (r.is_relative()) r = base / r;
     return r.lexically_normal();
   };
-  fs::path storage = base.lexically_normal();
-  if (root.IsMap() && root["server"].IsMap()) {
-    YAML::Node server = root["server"];
-    if (server["control"].IsScalar()) return resolve(server["control"].Scalar()).string();
-    if (server["storage"].IsScalar()) storage = resolve(server["storage"].Scalar());
+  std::optional<std::string> control, storage;
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (root.IsMap() && root["server"].IsMap()) {
+      YAML::Node server = root["server"];
+      if (server["control"].IsScalar()) control = server["control"].Scalar();
+      if (server["storage"].IsScalar()) storage = server["storage"].Scalar();
+    }
+  } catch (const YAML::Exception&) {
+    // The file is being edited and is not valid YAML. The server still runs
+    // with the previous version, so find the socket line by line: an indented
+    // "control:" or "storage:" key with a plain or quoted value.
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      size_t indent = line.find_first_not_of(' ');
+      if (indent == 0 || indent == std::string::npos) continue;
+      std::string_view rest = std::string_view(line).substr(indent);
+      for (const char* key : {"control:", "storage:"}) {
+        std::string_view k(key);
+        if (rest.substr(0, k.size()) != k) continue;
+        std::string_view value = rest.substr(k.size());
+        value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));
+        value = value.substr(0, value.find(" #"));
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) {
+          value.remove_suffix(1);
+        }
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+            value.back() == value.front()) {
+          value = value.substr(1, value.size() - 2);
+        }
+        if (value.empty()) continue;
+        (k == "control:" ? control : storage) = std::string(value);
+      }
+    }
   }
-  return (storage / "tandem.sock").lexically_normal().string();
+  if (control) return resolve(*control).string();
+  fs::path dir = storage ? resolve(*storage) : base.lexically_normal();
+  return (dir / "tandem.sock").lexically_normal().string();
 }
 
 std::optional<int64_t> parse_duration_ms(std::string_view text) {

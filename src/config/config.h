@@ -110,10 +110,11 @@ Result<Config, ConfigErrors> parse_config(std::string_view text, const std::stri
                                           const std::string& base_dir);
 
 // The control socket path that the config file at `path` names, read
-// leniently: only the YAML syntax and server.control / server.storage need to
-// be valid, so `tandem ctl` can reach a running server (and have it report
-// the errors) while the file is being edited.
-// Errors: unreadable file or YAML syntax error, with file:line.
+// leniently: nothing else is validated, and when the file is not even valid
+// YAML the server.control / server.storage lines are looked for one by one.
+// So `tandem ctl` reaches a running server (and has it report the errors)
+// while the file is being edited.
+// Errors: the file cannot be read.
 Result<std::string, std::string> find_control_path(const std::string& path);
 
 // "10000", "500ms", "10s", "2m", "1h" -> milliseconds; bare numbers are

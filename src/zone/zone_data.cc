@@ -28,9 +28,12 @@ uint64_t hash_name(const uint8_t* p, size_t n) {
 }
 
 uint32_t ZoneData::find(const uint8_t* lowered, size_t size, uint64_t hash) const {
+  const uint64_t tag = hash >> 32;
   for (uint64_t i = hash & index_mask_;; i = (i + 1) & index_mask_) {
-    uint32_t ni = index_[i];
-    if (ni == kNone) return kNone;
+    uint64_t slot = index_[i];
+    if (slot == kEmptySlot) return kNone;
+    if ((slot >> 32) != tag) continue;
+    uint32_t ni = static_cast<uint32_t>(slot);
     const Node& n = nodes_[ni];
     if (size_t{n.name_size} + 1 == size && memcmp(names_.data() + n.name_offset, lowered, size) == 0)
       return ni;
@@ -39,7 +42,7 @@ uint32_t ZoneData::find(const uint8_t* lowered, size_t size, uint64_t hash) cons
 
 size_t ZoneData::memory_bytes() const {
   return nodes_.capacity() * sizeof(Node) + rrsets_.capacity() * sizeof(RRset) + names_.capacity() +
-         rdata_.capacity() + additional_.capacity() * 4 + index_.capacity() * 4;
+         rdata_.capacity() + additional_.capacity() * 4 + index_.capacity() * 8;
 }
 
 // ---------------------------------------------------------------- builder
@@ -76,9 +79,18 @@ struct ZoneBuilder::Pending {
   std::vector<uint8_t> rdata;
   std::vector<std::string> files;
   std::vector<ParseError> errors;
+  dns::Name last_owner;
+  uint32_t last_node = kNone;
 
+  const std::string* last_file = nullptr;
+  uint16_t last_file_id = 0;
   uint16_t file_id(const std::string& f) {
-    if (!files.empty() && files.back() == f) return static_cast<uint16_t>(files.size() - 1);
+    if (&f == last_file) return last_file_id;
+    last_file = &f;
+    last_file_id = file_id_slow(f);
+    return last_file_id;
+  }
+  uint16_t file_id_slow(const std::string& f) {
     for (size_t i = 0; i < files.size(); ++i)
       if (files[i] == f) return static_cast<uint16_t>(i);
     files.push_back(f);
@@ -87,22 +99,24 @@ struct ZoneBuilder::Pending {
 
   void grow_index() {
     size_t cap = data.index_.empty() ? 1024 : data.index_.size() * 2;
-    data.index_.assign(cap, kNone);
+    data.index_.assign(cap, ZoneData::kEmptySlot);
     data.index_mask_ = cap - 1;
-    for (uint32_t i = 0; i < data.nodes_.size(); ++i) insert_index(i);
+    for (uint32_t i = 0; i < data.nodes_.size(); ++i) {
+      const ZoneData::Node& n = data.nodes_[i];
+      insert_index(i, hash_name(data.names_.data() + n.name_offset, size_t{n.name_size} + 1));
+    }
   }
-  void insert_index(uint32_t ni) {
-    const ZoneData::Node& n = data.nodes_[ni];
-    uint64_t h = hash_name(data.names_.data() + n.name_offset, size_t{n.name_size} + 1);
+  void insert_index(uint32_t ni, uint64_t h) {
     uint64_t i = h & data.index_mask_;
-    while (data.index_[i] != kNone) i = (i + 1) & data.index_mask_;
-    data.index_[i] = ni;
+    while (data.index_[i] != ZoneData::kEmptySlot) i = (i + 1) & data.index_mask_;
+    data.index_[i] = (h >> 32) << 32 | ni;
   }
 
   // Returns the node of a lower-cased name inside the zone, creating it and
   // any missing ancestors (empty non-terminals) on the way.
   uint32_t node_for(const uint8_t* name, size_t size) {
-    uint32_t found = data.find(name, size);
+    const uint64_t h = hash_name(name, size);
+    uint32_t found = data.find(name, size, h);
     if (found != kNone) return found;
     uint32_t parent = kNone;
     if (size > origin.size()) parent = node_for(name + name[0] + 1, size - name[0] - 1);
@@ -112,10 +126,11 @@ struct ZoneBuilder::Pending {
     n.name_size = static_cast<uint8_t>(size - 1);
     n.parent = parent;
     n.cut = kNone;
-    data.names_.insert(data.names_.end(), name, name + size);
+    data.names_.resize(data.names_.size() + size);
+    memcpy(data.names_.data() + n.name_offset, name, size);
     data.nodes_.push_back(n);
     uint32_t ni = static_cast<uint32_t>(data.nodes_.size() - 1);
-    insert_index(ni);
+    insert_index(ni, h);
     return ni;
   }
 
@@ -143,27 +158,36 @@ void ZoneBuilder::add(const ParsedRecord& r) {
 
 void ZoneBuilder::add(const dns::Name& owner, uint16_t type, uint32_t ttl,
                       std::span<const uint8_t> rdata, const std::string& file, size_t line) {
+  if (dns::is_meta_type(type)) {
+    p_->errors.push_back({file, line, "type " + dns::type_to_text(type) + " cannot appear in a zone"});
+    return;
+  }
   Pending& p = *p_;
-  if (!owner.is_subdomain_of(p.origin)) {
+  PendingRecord rec{};
+  // Records of one owner usually come together: skip the subdomain check and
+  // the hash probe when the owner is the previous one.
+  if (p.last_node != kNone && owner.size() == p.last_owner.size() &&
+      memcmp(owner.data(), p.last_owner.data(), owner.size()) == 0) {
+    rec.node = p.last_node;
+  } else if (!owner.is_subdomain_of(p.origin)) {
     p.errors.push_back({file, line, "out-of-zone data: " + owner.to_text() + " is not in " + p.origin.to_text()});
     return;
+  } else {
+    uint8_t lowered[dns::kMaxNameWire];
+    memcpy(lowered, owner.data(), owner.size());
+    dns::wire_name_lower(lowered, owner.size());
+    rec.node = p.node_for(lowered, owner.size());
+    p.last_owner = owner;
+    p.last_node = rec.node;
   }
-  if (dns::is_meta_type(type)) {
-    p.errors.push_back({file, line, "type " + dns::type_to_text(type) + " cannot appear in a zone"});
-    return;
-  }
-  uint8_t lowered[dns::kMaxNameWire];
-  memcpy(lowered, owner.data(), owner.size());
-  dns::wire_name_lower(lowered, owner.size());
-  PendingRecord rec{};
-  rec.node = p.node_for(lowered, owner.size());
   rec.type = type;
   rec.ttl = ttl;
   rec.file = p.file_id(file);
   rec.line = static_cast<uint32_t>(line);
   rec.rdata_offset = static_cast<uint32_t>(p.rdata.size());
   rec.rdata_size = static_cast<uint32_t>(rdata.size());
-  p.rdata.insert(p.rdata.end(), rdata.begin(), rdata.end());
+  p.rdata.resize(p.rdata.size() + rdata.size());
+  if (!rdata.empty()) memcpy(p.rdata.data() + rec.rdata_offset, rdata.data(), rdata.size());
   p.records.push_back(rec);
 }
 
@@ -202,7 +226,14 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
   size_t records = 0;
   for (uint32_t ni = 0; ni < node_count; ++ni) {
     auto first = order.begin() + start[ni], last = order.begin() + start[ni + 1];
-    std::stable_sort(first, last, [&](uint32_t a, uint32_t b) { return p.records[a].type < p.records[b].type; });
+    // Insertion sort by type: a node has a handful of records, and
+    // std::stable_sort would allocate a buffer per node.
+    for (auto i = first + (first != last); i < last; ++i) {
+      uint32_t v = *i;
+      auto j = i;
+      for (; j > first && p.records[*(j - 1)].type > p.records[v].type; --j) *j = *(j - 1);
+      *j = v;
+    }
     ZoneData::Node& node = d.nodes_[ni];
     node.first_rrset = static_cast<uint32_t>(d.rrsets_.size());
     for (auto it = first; it != last;) {

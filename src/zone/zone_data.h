@@ -84,7 +84,11 @@ class ZoneData {
   std::vector<uint8_t> names_;
   std::vector<uint8_t> rdata_;
   std::vector<uint32_t> additional_;
-  std::vector<uint32_t> index_;  // open addressing, node indices, kNone = empty
+  // Open addressing over node indices. Each slot holds the high 32 bits of
+  // the name's hash above the node index, so that probing past other names
+  // touches no node or name memory (one cache miss per lookup, not three).
+  static constexpr uint64_t kEmptySlot = ~uint64_t{0};
+  std::vector<uint64_t> index_;
   uint64_t index_mask_ = 0;
   size_t record_count_ = 0;
 };

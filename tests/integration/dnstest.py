@@ -18,10 +18,8 @@ Environment:
 """
 
 import atexit
-import errno
 import os
 import random
-import select
 import shutil
 import signal
 import socket
@@ -74,8 +72,15 @@ def program(name):
 
 
 def timeout(seconds):
-    """A timeout scaled for slow (sanitizer) builds."""
+    """A timeout scaled for slow (sanitizer) builds: start-up, reloads."""
     return seconds * SLOW
+
+
+def packet_wait(seconds):
+    """How long to wait for one reply: scaled by at most 2, since a sanitized
+    server answers one packet in well under a millisecond anyway and several
+    tests wait out packets that get no answer."""
+    return seconds * min(SLOW, 2.0)
 
 
 def ipv6_loopback_available():
@@ -85,6 +90,15 @@ def ipv6_loopback_available():
         return True
     except OSError:
         return False
+
+
+def make_temp_dir(prefix):
+    """A new private directory under DNSTEST_TMP (created if needed) or the
+    system temp directory."""
+    root = os.environ.get("DNSTEST_TMP") or None
+    if root:
+        os.makedirs(root, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
 
 
 # ----------------------------------------------------------------- ports
@@ -257,7 +271,7 @@ def raw_udp(addr, data, wait=2.0, expect_id=None):
     with socket.socket(_family(host), socket.SOCK_DGRAM) as s:
         s.connect((host, port))
         s.send(data)
-        deadline = time.monotonic() + timeout(wait)
+        deadline = time.monotonic() + packet_wait(wait)
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -275,7 +289,7 @@ def raw_udp(addr, data, wait=2.0, expect_id=None):
 def tcp_connect(addr, wait=2.0):
     host, port = addr
     s = socket.socket(_family(host), socket.SOCK_STREAM)
-    s.settimeout(timeout(wait))
+    s.settimeout(packet_wait(wait))
     s.connect((host, port))
     return s
 
@@ -286,7 +300,7 @@ def tcp_frame(data):
 
 def tcp_read_message(sock, wait=2.0):
     """Read one length-prefixed message; None when the peer closed or timed out."""
-    deadline = time.monotonic() + timeout(wait)
+    deadline = time.monotonic() + packet_wait(wait)
     try:
         n = struct.unpack("!H", _recv_exact(sock, 2, deadline))[0]
         return _recv_exact(sock, n, deadline)
@@ -315,17 +329,23 @@ def query(addr, qname, qtype="A", qclass="IN", *, tcp=False, wait=2.0, **kw):
     return send(addr, msg, tcp=tcp, wait=wait)
 
 
-def send(addr, msg, tcp=False, wait=2.0):
-    """Send a dnspython message (or bytes) over UDP or TCP and return a Reply."""
+def send(addr, msg, tcp=False, wait=2.0, retries=1):
+    """Send a dnspython message (or bytes) over UDP or TCP and return a Reply.
+    A UDP query that gets no answer is sent again `retries` times (a loaded
+    machine can drop a datagram even on loopback)."""
     wire = msg if isinstance(msg, (bytes, bytearray)) else msg.to_wire()
     qid = struct.unpack("!H", wire[:2])[0] if len(wire) >= 2 else None
-    try:
-        if tcp:
-            answer = raw_tcp(addr, bytes(wire), wait)
-        else:
-            answer = raw_udp(addr, bytes(wire), wait, expect_id=qid)
-    except OSError as e:
-        return Reply(msg, None, tcp, error="%s: %s" % (type(e).__name__, e))
+    answer = None
+    for _ in range(1 + (0 if tcp else retries)):
+        try:
+            if tcp:
+                answer = raw_tcp(addr, bytes(wire), wait)
+            else:
+                answer = raw_udp(addr, bytes(wire), wait, expect_id=qid)
+        except OSError as e:
+            return Reply(msg, None, tcp, error="%s: %s" % (type(e).__name__, e))
+        if answer is not None:
+            break
     return Reply(msg, answer, tcp, error=None if answer is not None else "timeout")
 
 
@@ -360,10 +380,7 @@ class Server:
         self.hosts = tuple(listen)
         self.workers = workers
         self.name = name or self.kind
-        root = os.environ.get("DNSTEST_TMP") or None
-        if root:
-            os.makedirs(root, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix="dnstest-%s-" % self.name, dir=root))
+        self.dir = make_temp_dir("dnstest-%s-" % self.name)
         self.port = None
         self.proc = None
         self.stdout_path = self.dir / "stdout.log"

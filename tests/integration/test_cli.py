@@ -150,9 +150,7 @@ class ConfigErrors(TandemCase):
     ]
 
     def test_bad_configs(self):
-        import tempfile
-        d = Path(tempfile.mkdtemp(prefix="dnstest-config-", dir=dnstest.os.environ.get(
-            "DNSTEST_TMP")))
+        d = dnstest.make_temp_dir("dnstest-config-")
         self.addCleanup(dnstest.shutil.rmtree, d, True)
         port = dnstest.free_port()
         for name, text, line, key in self.CASES:
@@ -169,8 +167,7 @@ class ConfigErrors(TandemCase):
                 self.assertIn(key, r.stderr, "%s: stderr does not name the key" % name)
 
     def test_yaml_syntax_error(self):
-        import tempfile
-        d = Path(tempfile.mkdtemp(prefix="dnstest-config-"))
+        d = dnstest.make_temp_dir("dnstest-config-")
         self.addCleanup(dnstest.shutil.rmtree, d, True)
         cfg = d / "broken.yaml"
         cfg.write_text('server:\n  listen: [ "127.0.0.1@53"\n  workers: 1\n')

@@ -23,6 +23,8 @@ import shutil
 import unittest
 
 import dns.name
+import dns.rdatatype
+import dns.rrset
 
 import differential as D
 import dnstest
@@ -54,7 +56,7 @@ def _zone_rdata():
     """Every 'TYPE rdata' present in the zones, for ANY checks."""
     seen = set()
     for z in ZONES:
-        for name, node in z.load().nodes.items():
+        for name, node in _loaded(z).nodes.items():
             for rds in node.rdatasets:
                 rrset = dns.rrset.from_rdata_list(name, rds.ttl, list(rds))
                 for rd in rrset:
@@ -171,11 +173,20 @@ def _dnssec_qtype_at_cname(ctx):
         _zone_has(q, "CNAME")
 
 
+_LOADED = {}
+
+
+def _loaded(z):
+    if z.origin not in _LOADED:
+        _LOADED[z.origin] = z.load()
+    return _LOADED[z.origin]
+
+
 def _zone_has(owner_lc, typ):
     for z in ZONES:
         if zone_of(owner_lc) != dns.name.from_text(z.origin):
             continue
-        node = z.load().get_node(dns.name.from_text(owner_lc))
+        node = _loaded(z).get_node(dns.name.from_text(owner_lc))
         if node is not None:
             return any(dns.rdatatype.to_text(r.rdtype) == typ for r in node.rdatasets)
     return False
@@ -470,8 +481,7 @@ class HarnessSelfTest(DifferentialMixin, dnstest.DnsTestCase):
                          D.report(mism, replies, ref, sub))
 
     def id_dir(self):
-        import tempfile
-        d = tempfile.mkdtemp(prefix="dnstest-selftest-", dir=os.environ.get("DNSTEST_TMP"))
+        d = dnstest.make_temp_dir("dnstest-selftest-")
         self.addCleanup(shutil.rmtree, d, True)
         return d
 

@@ -11,7 +11,6 @@ multisets; owners are compared case-insensitively except where `exact_case`
 asks for the query's spelling.
 """
 
-import os
 import unittest
 
 import dns.flags

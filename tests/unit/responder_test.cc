@@ -152,7 +152,8 @@ TEST_F(ResponderTest, ExactMatchKeepsQueryCase) {
   ASSERT_EQ(r.sections[0].size(), 2u);  // CNAME www -> web, then web A
   EXPECT_EQ(r.sections[0][0].owner, "WWW.Example.");
   EXPECT_EQ(r.sections[0][0].type, dns::rrtype::kCNAME);
-  EXPECT_EQ(r.sections[0][1].owner, "web.example.");
+  // Compression may take the case of an earlier occurrence (the query's).
+  EXPECT_EQ(*Name::parse_absolute(r.sections[0][1].owner), *Name::parse_absolute("web.example."));
   EXPECT_EQ(r.sections[0][1].rdata, (std::vector<uint8_t>{192, 0, 2, 4}));
   EXPECT_TRUE(r.sections[1].empty());
 }
@@ -240,7 +241,7 @@ TEST_F(ResponderTest, DnameSynthesizesCname) {
   Name target = *Name::parse_absolute("a.b.example.net.");
   EXPECT_EQ(r.sections[0][1].rdata, std::vector<uint8_t>(target.data(), target.data() + target.size()));
   // Substitution past 255 octets: YXDOMAIN (RFC 6672 2.2).
-  std::string lng;
+  std::string lng = std::string(50, 'y') + ".";  // 51 + 3 * 64 + 12 = 255 octets
   for (int i = 0; i < 3; ++i) lng += std::string(63, 'x') + ".";
   Reply yx = ask(query(lng + "dn.example.", dns::rrtype::kA));
   EXPECT_EQ(yx.rcode, dns::rcode::kYXDomain);
