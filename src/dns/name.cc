@@ -47,8 +47,19 @@ bool wire_name_equal(const uint8_t* a, const uint8_t* b) {
 
 void wire_name_lower(uint8_t* p, size_t n) {
   // Length octets are < 64 and never in 'A'..'Z' (65..90), so lowering all
-  // bytes is safe.
-  for (size_t i = 0; i < n; ++i) p[i] = kLowerTable[p[i]];
+  // bytes is safe. Eight octets at a time (SWAR): on the query path.
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    const uint64_t low7 = w & 0x7F7F7F7F7F7F7F7Full;
+    const uint64_t ge_a = low7 + 0x3F3F3F3F3F3F3F3Full;   // bit 7 set where byte >= 'A'
+    const uint64_t gt_z = low7 + 0x2525252525252525ull;   // bit 7 set where byte > 'Z'
+    const uint64_t upper = (ge_a ^ gt_z) & ~w & 0x8080808080808080ull;
+    w |= upper >> 2;  // 0x80 >> 2 = 0x20: the case bit
+    memcpy(p + i, &w, 8);
+  }
+  for (; i < n; ++i) p[i] = kLowerTable[p[i]];
 }
 
 int wire_name_compare(const uint8_t* a, const uint8_t* b) {

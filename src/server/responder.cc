@@ -51,8 +51,16 @@ struct Context {
     }
   }
 
+  const uint8_t* qname = nullptr;  // the question's name, at offset 12
+
   // Writes `name` with compression. Returns false when it does not fit.
   bool write_name(const uint8_t* name) {
+    if (name == qname) {  // the common case: the owner is the question's name
+      if (!room(2)) return false;
+      store_u16(out + pos, 0xC000 | kHeaderSize);
+      pos += 2;
+      return true;
+    }
     size_t size = dns::wire_name_size(name);
     const uint8_t* s = name;
     size_t ssize = size;
@@ -267,6 +275,7 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
     memcpy(qlower_, qname_, qname_size_);
     dns::wire_name_lower(qlower_, qname_size_);
     c.remember(qname_, qname_size_, kHeaderSize);
+    c.qname = qname_;
   }
 
   uint16_t ext_rcode = 0;

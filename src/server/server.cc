@@ -182,7 +182,14 @@ int Server::run() {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  // Restore the caller's mask on every return (all our threads are gone by
+  // then), so run() can be called more than once, e.g. in tests.
+  struct MaskGuard {
+    sigset_t mask;
+    ~MaskGuard() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+  } mask_guard{previous};
   // A peer closing a TCP connection early must not kill the process.
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -226,8 +233,9 @@ int Server::run() {
   }
   size_t served = 0;
   for (const auto& [name, entry] : zones_) served += entry.zone ? 1 : 0;
-  TANDEM_LOG_INFO("listening on %s (UDP and TCP, %d workers)",
-                  join_addresses(running_.listen).c_str(), running_.workers);
+  TANDEM_LOG_INFO("listening on %s (UDP and TCP, %d worker%s)",
+                  join_addresses(running_.listen).c_str(), running_.workers,
+                  running_.workers == 1 ? "" : "s");
   TANDEM_LOG_INFO("ready in %s: %zu of %zu zones served; control socket %s",
                   format_ms(std::chrono::duration<double, std::milli>(Clock::now() - started_)
                                 .count())
@@ -282,52 +290,62 @@ int Server::run() {
 Server::Report Server::apply_config(config::Config config, bool force) {
   Report report;
   if (!options_.verbose) log::set_level(config.log_level);
-  if (!config_.path.empty()) warn_restart_needed(config);
+  if (!config_.path.empty()) warn_restart_needed(config, report);
 
   std::map<dns::Name, ZoneEntry> next;
+  std::map<dns::Name, Report> zone_reports;  // printed in config order at the end
   std::vector<dns::Name> order;
   std::vector<LoadJob> jobs;
   for (const config::ZoneConfig& zc : config.zones) {
     ZoneEntry entry;
     entry.config = zc;
     auto old = zones_.find(zc.domain);
-    bool had_file = false;
+    bool same_file = false;
     if (old != zones_.end()) {
       entry.zone = old->second.zone;
       entry.stamp = old->second.stamp;
       entry.loaded_at = old->second.loaded_at;
       entry.last_errors = old->second.last_errors;
-      had_file = old->second.config.file == zc.file;
+      same_file = old->second.config.file == zc.file;
     }
     order.push_back(zc.domain);
+    Report& zr = zone_reports[zc.domain];
     const std::string name = zc.domain.to_text();
     if (zc.is_secondary()) {
       // Zone transfers (AXFR/IXFR from the primaries) come with the next
       // release; until then a secondary zone is configured but not served.
       entry.zone.reset();
       entry.stamp.reset();
+      entry.last_errors.clear();
       std::string msg = "zone " + name + ": secondary of " + remote_ids(zc.primaries) +
                         ": zone transfers are not implemented yet; not served";
       TANDEM_LOG_WARN("%s", msg.c_str());
-      report.lines.push_back(msg);
+      zr.lines.push_back(msg);
       next.emplace(zc.domain, std::move(entry));
       continue;
     }
+    // Unchanged means: the same file (path, inode, size, mtime) as the one the
+    // served version came from. Anything else is read again.
     std::optional<FileStamp> stamp = stamp_file(zc.file);
-    bool changed = force || !entry.zone || !had_file || !stamp || !entry.stamp ||
+    bool changed = force || !entry.zone || !same_file || !stamp || !entry.stamp ||
                    *stamp != *entry.stamp;
     if (!changed) {
-      report.lines.push_back("zone " + name + ": unchanged, serial " +
-                             std::to_string(entry.zone->serial()));
+      zr.lines.push_back("zone " + name + ": unchanged, serial " +
+                         std::to_string(entry.zone->serial()));
     }
     next.emplace(zc.domain, std::move(entry));
     if (changed) jobs.push_back(LoadJob{&zc, {}, {}, 0});
   }
 
   run_jobs(jobs);
-
-  for (LoadJob& job : jobs) finish_load(next.at(job.zone->domain), job, report);
-
+  for (LoadJob& job : jobs) {
+    Report& zr = zone_reports[job.zone->domain];
+    finish_load(next.at(job.zone->domain), job, zr);
+    report.ok = report.ok && zr.ok;
+  }
+  for (const dns::Name& domain : order) {
+    for (std::string& line : zone_reports[domain].lines) report.lines.push_back(std::move(line));
+  }
   for (const auto& [domain, entry] : zones_) {
     if (next.find(domain) == next.end()) {
       std::string msg = "zone " + domain.to_text() + ": removed";
@@ -375,11 +393,13 @@ void Server::publish() {
   holder_.publish(std::make_shared<const zone::ZoneSet>(std::move(served)));
 }
 
-void Server::warn_restart_needed(const config::Config& next) {
+void Server::warn_restart_needed(const config::Config& next, Report& report) {
   const config::ServerConfig& a = running_;
   const config::ServerConfig& b = next.server;
-  auto note = [](const char* key) {
-    TANDEM_LOG_WARN("server.%s changed: restart tandem to apply it", key);
+  auto note = [&](const char* key) {
+    std::string msg = std::string("server.") + key + " changed: restart tandem to apply it";
+    TANDEM_LOG_WARN("%s", msg.c_str());
+    report.lines.push_back(msg);
   };
   if (a.listen.size() != b.listen.size() ||
       !std::equal(a.listen.begin(), a.listen.end(), b.listen.begin())) {
@@ -454,8 +474,8 @@ std::string Server::status_text() const {
   out += std::string("version: tandem ") + kVersion + "\n";
   out += "uptime: " + std::string(uptime) + " (since " + iso_time(started_wall_) + ")\n";
   out += "config: " + options_.config_path + "\n";
-  out += "listen: " + join_addresses(running_.listen) + " (" + std::to_string(running_.workers) +
-         " workers)\n";
+  out += "listen: " + join_addresses(running_.listen) + "\n";
+  out += "workers: " + std::to_string(running_.workers) + "\n";
   out += "zones: " + std::to_string(zones_.size()) + " configured, " + std::to_string(served) +
          " served, " + std::to_string(failed) + " with load errors, " +
          std::to_string(secondaries) + " secondary\n";

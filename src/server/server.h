@@ -92,7 +92,9 @@ class Server {
   // Loads one configured zone's file again, changed or not.
   Report reload_zone(const dns::Name& domain);
   void publish();
-  void warn_restart_needed(const config::Config& next);
+  // Logs (and reports) server settings that differ in `next` but only take
+  // effect after a restart.
+  void warn_restart_needed(const config::Config& next, Report& report);
 
   ControlReply handle(const ControlCommand& command);
   std::string status_text() const;

@@ -1,5 +1,6 @@
 #include "zone/zone.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "dns/types.h"
@@ -59,8 +60,11 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::m
   while (cap < zones_.size() * 2) cap *= 2;
   slots_.assign(cap, kNone);
   mask_ = cap - 1;
+  min_labels_ = dns::kMaxNameWire;
   for (uint32_t i = 0; i < zones_.size(); ++i) {
     dns::Name low = zones_[i]->origin().lowered();
+    min_labels_ = std::min(min_labels_, low.label_count());
+    max_labels_ = std::max(max_labels_, low.label_count());
     lowered_origins_.emplace_back(reinterpret_cast<const char*>(low.data()), low.size());
     uint64_t h = hash_name(low.data(), low.size()) & mask_;
     while (slots_[h] != kNone) h = (h + 1) & mask_;
@@ -70,10 +74,16 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::m
 
 const Zone* ZoneSet::find(const uint8_t* name) const {
   if (zones_.empty()) return nullptr;
-  // Longest match: probe the name's suffixes from the full name down.
+  // Longest match: probe the name's suffixes from the full name down, only
+  // those with as many labels as some origin has.
   size_t size = dns::wire_name_size(name);
+  size_t labels = dns::wire_label_count(name);
   const uint8_t* p = name;
-  for (;;) {
+  for (; labels > max_labels_; --labels) {
+    size -= *p + 1;
+    p += *p + 1;
+  }
+  for (; labels >= min_labels_; --labels) {
     for (uint64_t h = hash_name(p, size) & mask_; slots_[h] != kNone; h = (h + 1) & mask_) {
       const std::string& o = lowered_origins_[slots_[h]];
       if (o.size() == size && memcmp(o.data(), p, size) == 0) return zones_[slots_[h]].get();
@@ -82,6 +92,7 @@ const Zone* ZoneSet::find(const uint8_t* name) const {
     size -= *p + 1;
     p += *p + 1;
   }
+  return nullptr;
 }
 
 std::shared_ptr<const Zone> ZoneSet::get(const dns::Name& origin) const {

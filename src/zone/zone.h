@@ -64,6 +64,7 @@ class ZoneSet {
   std::vector<std::string> lowered_origins_;  // parallel to zones_, wire form
   std::vector<uint32_t> slots_;                // open-addressing index into zones_
   uint64_t mask_ = 0;
+  size_t min_labels_ = 0, max_labels_ = 0;  // of the origins: bounds the suffixes to probe
 };
 
 }  // namespace tandem::zone

@@ -143,8 +143,10 @@ class ConfigErrors(TandemCase):
         ("bad listen address", 'server:\n  listen: [ "300.1.2.3@{port}" ]\n', 2, "listen"),
         ("workers not a number", 'server:\n  listen: [ "127.0.0.1@{port}" ]\n'
          '  workers: many\n', 3, "workers"),
-        ("zone without file", 'server:\n  listen: [ "127.0.0.1@{port}" ]\nzone:\n'
+        ("misspelt zone key", 'server:\n  listen: [ "127.0.0.1@{port}" ]\nzone:\n'
          '  - domain: example.com.\n    flie: /tmp/x.zone\n', 5, "flie"),
+        ("zone without file", 'server:\n  listen: [ "127.0.0.1@{port}" ]\nzone:\n'
+         '  - domain: example.com.\n', 4, "file"),
         ("unknown top-level section", 'server:\n  listen: [ "127.0.0.1@{port}" ]\n'
          'zones:\n  - domain: example.com.\n', 3, "zones"),
     ]
