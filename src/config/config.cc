@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -354,7 +355,8 @@ void Parser::parse_keys(const Field& field, Config& config) {
       // The id is the TSIG key name on the wire (RFC 8945 4.2).
       auto name = dns::Name::parse_absolute(*id);
       if (!name) {
-        error(it->second.line, path + ".id", "'" + *id + "' is not a valid key name: " + name.error());
+        error(it->second.line, path + ".id",
+              "'" + *id + "' is not a valid key name: " + name.error());
         ok = false;
       } else if (std::any_of(config.keys.begin(), config.keys.end(),
                              [&](const Key& k) { return k.id == *id; })) {
@@ -672,8 +674,9 @@ const char* tsig_algorithm_wire_name(TsigAlgorithm algorithm) {
 std::optional<TsigAlgorithm> tsig_algorithm_from_text(std::string_view text) {
   for (const auto& a : kAlgorithms) {
     if (text.size() == std::string_view(a.text).size() &&
-        std::equal(text.begin(), text.end(), a.text,
-                   [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == y; })) {
+        std::equal(text.begin(), text.end(), a.text, [](char x, char y) {
+          return std::tolower(static_cast<unsigned char>(x)) == y;
+        })) {
       return a.algorithm;
     }
   }

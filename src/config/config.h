@@ -19,7 +19,14 @@
 namespace tandem::config {
 
 // TSIG algorithms (RFC 8945 6, RFC 4635).
-enum class TsigAlgorithm { kHmacMd5, kHmacSha1, kHmacSha224, kHmacSha256, kHmacSha384, kHmacSha512 };
+enum class TsigAlgorithm {
+  kHmacMd5,
+  kHmacSha1,
+  kHmacSha224,
+  kHmacSha256,
+  kHmacSha384,
+  kHmacSha512,
+};
 
 // "hmac-sha256" etc., as written in the config.
 const char* tsig_algorithm_text(TsigAlgorithm algorithm);

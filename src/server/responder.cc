@@ -287,9 +287,9 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
     } else if (qp.qclass != dns::rrclass::kIN && qp.qclass != dns::rrclass::kANY) {
       rc = rcode::kRefused;
     } else if (qp.qtype == rrtype::kAXFR || qp.qtype == rrtype::kIXFR) {
-      // Zone transfers are only over TCP (RFC 5936 4.2) and need an ACL,
-      // which this server does not grant by default.
-      rc = transport == Transport::kUdp ? rcode::kFormErr : rcode::kRefused;
+      // AXFR is only defined over TCP (RFC 5936 4.2): NOTIMP over UDP, as
+      // Knot answers. Transfers need an ACL, which nobody has by default.
+      rc = transport == Transport::kUdp && qp.qtype == rrtype::kAXFR ? rcode::kNotImp : rcode::kRefused;
     } else if (qp.qtype == rrtype::kOPT || qp.qtype == rrtype::kTSIG || qp.qtype == rrtype::kTKEY) {
       rc = rcode::kFormErr;
     } else if (qp.qtype == rrtype::kMAILA || qp.qtype == rrtype::kMAILB) {

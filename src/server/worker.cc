@@ -67,24 +67,27 @@ struct Worker::Connection : Source {
   Connection* next = nullptr;
 };
 
-// The preallocated recvmmsg / sendmmsg state. Receive slot i holds the i-th
-// datagram of a batch; response slot m the m-th response actually sent, so
-// dropped queries leave no gap in the sendmmsg vector.
+// The preallocated recvmmsg / sendmmsg state. Slot i holds the i-th datagram
+// of a batch and, kBatch slots further, its response; sendmmsg entry i is
+// preset to that response buffer and to the sender's address, so answering
+// only fills in two lengths. When a query gets no response, later entries
+// move down to keep the sendmmsg vector dense (and are put back afterwards).
 struct Worker::UdpBatch {
-  UdpBatch()
-      : rx_data(new uint8_t[kBatch * kUdpBufferSize]), tx_data(new uint8_t[kBatch * kUdpBufferSize]) {
+  static constexpr size_t kResponseOffset = kBatch * kUdpBufferSize;
+
+  UdpBatch() : data(new uint8_t[2 * kBatch * kUdpBufferSize]) {
     memset(rx, 0, sizeof(rx));
     memset(tx, 0, sizeof(tx));
     for (unsigned i = 0; i < kBatch; ++i) {
-      rx_iov[i] = {rx_data.get() + i * kUdpBufferSize, kUdpBufferSize};
+      rx_iov[i] = {query(i), kUdpBufferSize};
       rx[i].msg_hdr.msg_iov = &rx_iov[i];
       rx[i].msg_hdr.msg_iovlen = 1;
       rx[i].msg_hdr.msg_name = &peer[i];
       rx[i].msg_hdr.msg_control = rx_control[i];
       reset_rx(i);
-      tx_iov[i] = {tx_data.get() + i * kUdpBufferSize, 0};
       tx[i].msg_hdr.msg_iov = &tx_iov[i];
       tx[i].msg_hdr.msg_iovlen = 1;
+      restore_tx(i);
     }
   }
   // The kernel overwrites these lengths on receive; restore them before reuse.
@@ -92,50 +95,61 @@ struct Worker::UdpBatch {
     rx[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     rx[i].msg_hdr.msg_controllen = kControlSize;
   }
-  uint8_t* query(unsigned i) { return rx_data.get() + i * kUdpBufferSize; }
-  uint8_t* response(unsigned m) { return tx_data.get() + m * kUdpBufferSize; }
+  // Points sendmmsg entry `out` at the response to query i (i > out).
+  void move_tx(unsigned i, unsigned out) {
+    tx[out].msg_hdr.msg_name = &peer[i];
+    tx_iov[out].iov_base = response(i);
+  }
+  // Undoes move_tx and drops any control message.
+  void restore_tx(unsigned i) {
+    tx[i].msg_hdr.msg_name = &peer[i];
+    tx[i].msg_hdr.msg_control = nullptr;
+    tx[i].msg_hdr.msg_controllen = 0;
+    tx_iov[i] = {response(i), 0};
+  }
+  uint8_t* query(unsigned i) { return data.get() + i * kUdpBufferSize; }
+  uint8_t* response(unsigned i) { return query(i) + kResponseOffset; }
 
-  // Makes response m leave from the address query i was sent to (the query
-  // arrived on a wildcard socket). Without packet info the kernel picks the
-  // source by routing, which may differ and then the client drops the reply.
-  void set_source(unsigned i, unsigned m) {
+  // Makes response entry `out` leave from the address query i was sent to
+  // (the query arrived on a wildcard socket). Without packet info the kernel
+  // picks the source by routing, which may differ, and then the client
+  // drops the reply.
+  void set_source(unsigned i, unsigned out) {
     msghdr& in = rx[i].msg_hdr;
-    msghdr& out = tx[m].msg_hdr;
+    msghdr& reply = tx[out].msg_hdr;
+    auto* o = reinterpret_cast<cmsghdr*>(tx_control[out]);
     for (cmsghdr* c = CMSG_FIRSTHDR(&in); c != nullptr; c = CMSG_NXTHDR(&in, c)) {
-      auto* o = reinterpret_cast<cmsghdr*>(tx_control[m]);
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
         in_pktinfo received;
         memcpy(&received, CMSG_DATA(c), sizeof(received));
         // ipi_spec_dst is the local address the query reached (for unicast
         // the destination itself). Interface 0: let routing choose it.
-        in_pktinfo reply{};
-        reply.ipi_spec_dst = received.ipi_spec_dst;
+        in_pktinfo source{};
+        source.ipi_spec_dst = received.ipi_spec_dst;
         o->cmsg_level = IPPROTO_IP;
         o->cmsg_type = IP_PKTINFO;
-        o->cmsg_len = CMSG_LEN(sizeof(reply));
-        memcpy(CMSG_DATA(o), &reply, sizeof(reply));
-        out.msg_control = o;
-        out.msg_controllen = CMSG_SPACE(sizeof(reply));
+        o->cmsg_len = CMSG_LEN(sizeof(source));
+        memcpy(CMSG_DATA(o), &source, sizeof(source));
+        reply.msg_control = o;
+        reply.msg_controllen = CMSG_SPACE(sizeof(source));
         return;
       }
       if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
         in6_pktinfo received;
         memcpy(&received, CMSG_DATA(c), sizeof(received));
-        in6_pktinfo reply{};
-        reply.ipi6_addr = received.ipi6_addr;
+        in6_pktinfo source{};
+        source.ipi6_addr = received.ipi6_addr;
         // A link-local source is only meaningful with its interface.
-        if (IN6_IS_ADDR_LINKLOCAL(&received.ipi6_addr)) reply.ipi6_ifindex = received.ipi6_ifindex;
+        if (IN6_IS_ADDR_LINKLOCAL(&received.ipi6_addr)) source.ipi6_ifindex = received.ipi6_ifindex;
         o->cmsg_level = IPPROTO_IPV6;
         o->cmsg_type = IPV6_PKTINFO;
-        o->cmsg_len = CMSG_LEN(sizeof(reply));
-        memcpy(CMSG_DATA(o), &reply, sizeof(reply));
-        out.msg_control = o;
-        out.msg_controllen = CMSG_SPACE(sizeof(reply));
+        o->cmsg_len = CMSG_LEN(sizeof(source));
+        memcpy(CMSG_DATA(o), &source, sizeof(source));
+        reply.msg_control = o;
+        reply.msg_controllen = CMSG_SPACE(sizeof(source));
         return;
       }
     }
-    out.msg_control = nullptr;
-    out.msg_controllen = 0;
   }
 
   mmsghdr rx[kBatch];
@@ -145,8 +159,7 @@ struct Worker::UdpBatch {
   mmsghdr tx[kBatch];
   iovec tx_iov[kBatch];
   alignas(cmsghdr) uint8_t tx_control[kBatch][kControlSize];
-  std::unique_ptr<uint8_t[]> rx_data;
-  std::unique_ptr<uint8_t[]> tx_data;
+  std::unique_ptr<uint8_t[]> data;  // kBatch query slots, then kBatch response slots
 };
 
 Worker::Worker(int index, const WorkerOptions& options, ZoneSetHolder& zones,
@@ -302,32 +315,26 @@ void Worker::on_udp(UdpSocket& socket) {
     }
     refresh_zones();
     const zone::ZoneSet& zones = *zones_;
-    unsigned count = static_cast<unsigned>(received);
+    const unsigned count = static_cast<unsigned>(received);
+    const bool packet_info = socket.packet_info;
     unsigned out = 0;
-    uint64_t dropped = 0;
-    for (unsigned i = 0; i < count; ++i) {
+    uint8_t* query = b.query(0);
+    for (unsigned i = 0; i < count; ++i, query += kUdpBufferSize) {
       msghdr& in = b.rx[i].msg_hdr;
-      size_t size = responder_.respond(zones, b.query(i), b.rx[i].msg_len, b.response(out),
-                                       kMaxTcpMessage, Transport::kUdp);
-      if (size == 0) {
-        ++dropped;
-        b.reset_rx(i);
-        continue;
+      size_t size = responder_.respond(zones, query, b.rx[i].msg_len,
+                                       query + UdpBatch::kResponseOffset, kMaxTcpMessage,
+                                       Transport::kUdp);
+      if (size != 0) [[likely]] {
+        if (out != i) [[unlikely]] b.move_tx(i, out);
+        b.tx_iov[out].iov_len = size;
+        b.tx[out].msg_hdr.msg_namelen = in.msg_namelen;
+        if (packet_info) b.set_source(i, out);
+        ++out;
       }
-      msghdr& reply = b.tx[out].msg_hdr;
-      reply.msg_name = in.msg_name;
-      reply.msg_namelen = in.msg_namelen;
-      b.tx_iov[out].iov_len = size;
-      if (socket.packet_info) {
-        b.set_source(i, out);
-      } else {
-        // The slot may carry a control message from a wildcard socket's batch.
-        reply.msg_control = nullptr;
-        reply.msg_controllen = 0;
-      }
-      b.reset_rx(i);
-      ++out;
+      in.msg_namelen = sizeof(sockaddr_storage);
+      in.msg_controllen = kControlSize;
     }
+    uint64_t dropped = count - out;
 
     unsigned sent = 0, delivered = 0;
     while (sent < out) {
@@ -348,6 +355,9 @@ void Worker::on_udp(UdpSocket& socket) {
       // odd source address): skip it, send the others.
       ++dropped;
       ++sent;
+    }
+    if (out != count || packet_info) [[unlikely]] {
+      for (unsigned k = 0; k < out; ++k) b.restore_tx(k);
     }
     bump(counters_.udp_queries, count);
     bump(counters_.responses, delivered);

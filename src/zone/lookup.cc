@@ -66,8 +66,14 @@ void Lookup::referral(uint32_t cut) {
 bool Lookup::answer_at(uint32_t ni, const uint8_t* owner, uint16_t qtype) {
   const ZoneData::Node& n = data_->node(ni);
   if (qtype == kANY) {
-    for (const auto& s : data_->rrsets(n)) add_answer(&s, owner, s.ttl);
-    if (n.rrset_count == 0) negative(dns::rcode::kNoError);
+    // RFC 8482 4.1: answer ANY with one RRset of the name (as Knot does),
+    // which keeps ANY useless as an amplifier.
+    for (const auto& s : data_->rrsets(n)) {
+      if (s.type == dns::rrtype::kRRSIG) continue;
+      add_answer(&s, owner, s.ttl);
+      return false;
+    }
+    negative(dns::rcode::kNoError);
     return false;
   }
   if (const ZoneData::RRset* s = data_->rrset(n, qtype)) {

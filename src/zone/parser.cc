@@ -11,9 +11,12 @@
 // $TTL value if a $TTL directive came before it (RFC 2308 4), else the last
 // TTL written explicitly on a record (RFC 1035 5.1), else
 // ParseOptions::default_ttl. This is what BIND 9 does, except that BIND falls
-// back to the SOA MINIMUM where we use default_ttl. As in Knot, an $INCLUDEd
-// file starts with the including file's TTL state, and its $TTL and $ORIGIN
-// do not leak back into the including file.
+// back to the SOA MINIMUM where we use default_ttl.
+//
+// $INCLUDE: the included file starts with the includer's owner (as in BIND)
+// and TTL state; afterwards the includer's origin, owner and TTL state are
+// what they were before: its $ORIGIN (RFC 1035 5.1) and, as in Knot, its $TTL
+// do not leak back.
 #include "zone/parser.h"
 
 #include <fcntl.h>
@@ -601,6 +604,10 @@ void Reader::directive(const std::string& file, size_t line, std::span<const Tex
       if (!o) return error(file, line, "bad $INCLUDE origin: " + o.error());
       child.origin = std::move(*o);
     }
+    // As in BIND, the included file may start with a blank owner that means
+    // the includer's current owner.
+    child.owner = ctx.owner;
+    child.has_owner = ctx.has_owner;
     child.dollar_ttl = ctx.dollar_ttl;
     child.explicit_ttl = ctx.explicit_ttl;
     char real[PATH_MAX];

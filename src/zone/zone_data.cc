@@ -97,8 +97,9 @@ struct ZoneBuilder::Pending {
     return static_cast<uint16_t>(files.size() - 1);
   }
 
-  void grow_index() {
+  void grow_index(size_t min_cap = 0) {
     size_t cap = data.index_.empty() ? 1024 : data.index_.size() * 2;
+    while (cap < min_cap) cap *= 2;
     data.index_.assign(cap, ZoneData::kEmptySlot);
     data.index_mask_ = cap - 1;
     for (uint32_t i = 0; i < data.nodes_.size(); ++i) {
@@ -147,6 +148,17 @@ ZoneBuilder::ZoneBuilder(const dns::Name& origin) : p_(std::make_unique<Pending>
 }
 
 ZoneBuilder::~ZoneBuilder() = default;
+
+void ZoneBuilder::reserve(size_t records) {
+  Pending& p = *p_;
+  p.records.reserve(records);
+  p.rdata.reserve(records * 12);
+  // Owners are typically fewer than records; the index keeps load <= 1/2.
+  size_t nodes = records * 3 / 4 + 16;
+  p.data.nodes_.reserve(nodes);
+  p.data.names_.reserve(nodes * 20);
+  if (p.data.index_.size() < nodes * 2) p.grow_index(nodes * 2);
+}
 
 void ZoneBuilder::add(const ParsedRecord& r) {
   if (r.rclass != dns::rrclass::kIN) {

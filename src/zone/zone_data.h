@@ -101,6 +101,10 @@ class ZoneBuilder {
   explicit ZoneBuilder(const dns::Name& origin);
   ~ZoneBuilder();
 
+  // Sizes the internal tables for about `records` records (an estimate from
+  // the file size), so that loading a large zone does not rehash or copy.
+  void reserve(size_t records);
+
   // Adds one record. `file`/`line` are kept for error messages only.
   void add(const ParsedRecord& record);
   void add(const dns::Name& owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,

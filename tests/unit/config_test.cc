@@ -324,7 +324,8 @@ TEST(Config, RemoteAndAclErrors) {
             "tandem.yaml:5: acl[0].address: invalid prefix length 40 for IPv4 in '10.0.0.0/40' "
             "(max 32)");
   EXPECT_EQ(only_error(std::string(kServer) +
-                       "acl:\n  - id: a\n    address: 10.0.0.0/8\n    action: [ transfer, update ]\n"),
+                       "acl:\n  - id: a\n    address: 10.0.0.0/8\n"
+                       "    action: [ transfer, update ]\n"),
             "tandem.yaml:6: acl[0].action: unknown action 'update' (expected transfer or notify)");
   EXPECT_EQ(only_error(std::string(kServer) + "acl:\n  - id: a\n    address: 10.0.0.0/8\n"),
             "tandem.yaml:4: acl[0].action: missing (expected transfer and/or notify)");
@@ -344,7 +345,8 @@ TEST(Config, ZoneErrors) {
   EXPECT_EQ(only_error(std::string(kServer) +
                        "zone:\n  - domain: x.\n    file: f\n    notify: nobody\n"),
             "tandem.yaml:6: zone[0].notify: no remote with id 'nobody' in the remote section");
-  EXPECT_EQ(only_error(std::string(kServer) + "zone:\n  - domain: x.\n    file: f\n    acl: [ no ]\n"),
+  EXPECT_EQ(only_error(std::string(kServer) +
+                       "zone:\n  - domain: x.\n    file: f\n    acl: [ no ]\n"),
             "tandem.yaml:6: zone[0].acl: no acl with id 'no' in the acl section");
   EXPECT_EQ(only_error(std::string(kServer) + "zone:\n  - file: f\n"),
             "tandem.yaml:4: zone[0].domain: missing");
@@ -423,7 +425,8 @@ TEST_F(ConfigFileTest, UnreadableFile) {
   auto r = load_config((dir_ / "missing.yaml").string());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().to_string(),
-            (dir_ / "missing.yaml").string() + ": cannot read config file: No such file or directory");
+            (dir_ / "missing.yaml").string() +
+                ": cannot read config file: No such file or directory");
   EXPECT_FALSE(find_control_path((dir_ / "missing.yaml").string()));
 }
 
