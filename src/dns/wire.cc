@@ -14,7 +14,8 @@ Result<size_t> read_name(const uint8_t* msg, size_t msg_size, size_t& pos, uint8
       if (p + 1 >= msg_size) return fail(Errc::kTruncated);
       size_t target = static_cast<size_t>(len & 0x3F) << 8 | msg[p + 1];
       if (after == 0) after = p + 2;
-      if (target >= lowest) return fail(Errc::kBadPointer);
+      // Names never start in the 12-octet header (RFC 1035 4.1.1).
+      if (target >= lowest || target < 12) return fail(Errc::kBadPointer);
       lowest = target;
       p = target;
       continue;

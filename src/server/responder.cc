@@ -252,7 +252,7 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
   // --- header ---
   memcpy(out, q, 2);                                 // ID
   out[2] = static_cast<uint8_t>(0x80 | (q[2] & 0x79));  // QR, opcode, RD
-  out[3] = q[3] & 0x10;                              // CD (RFC 4035 3.2.2)
+  out[3] = 0;  // RA, AD, CD clear: no recursion, no validation here (as Knot)
   memset(out + 4, 0, 8);
 
   Context c(out);

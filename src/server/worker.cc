@@ -426,18 +426,12 @@ void Worker::on_connection(Connection* c, uint32_t events) {
     close_connection(c);
     return;
   }
-  if (events & EPOLLOUT) {
-    if (!write_pending(c)) return;
-    // Drained below the limit: resume answering (serve() also restores the
-    // interest set).
-    if (c->output.size() < kMaxPendingOutput || (events & (EPOLLIN | EPOLLHUP))) {
-      serve(c);
-      return;
-    }
-    set_interest(c, EPOLLOUT);
-    return;
-  }
-  if (events & (EPOLLIN | EPOLLHUP)) serve(c);
+  // After a hang-up the write fails and closes the connection.
+  if ((events & (EPOLLOUT | EPOLLHUP)) && !write_pending(c)) return;
+  // serve() answers what is buffered, reads when there is room, closes after
+  // the peer's FIN once everything is sent, and sets the interest again. A
+  // connection still over its output limit just keeps waiting for EPOLLOUT.
+  if ((events & (EPOLLIN | EPOLLHUP)) || c->output.size() < kMaxPendingOutput) serve(c);
 }
 
 bool Worker::serve(Connection* c) {
@@ -446,7 +440,8 @@ bool Worker::serve(Connection* c) {
   size_t budget = options_.tcp_max_pipelined;
   uint64_t queries = 0, responses = 0, dropped = 0;
   bool have_read = false;
-  bool alive = true;
+  bool alive = true;    // false: close the connection below
+  bool closed = false;  // flush() already closed it
   for (;;) {
     while (budget > 0 && c->output.size() < kMaxPendingOutput) {
       const uint8_t* query;
@@ -458,7 +453,10 @@ bool Worker::serve(Connection* c) {
         alive = false;
         break;
       }
-      if (kStageCapacity - stage_size_ < 2 + kMaxTcpMessage && !flush(c)) return false;
+      if (kStageCapacity - stage_size_ < 2 + kMaxTcpMessage && !flush(c)) {
+        closed = true;
+        break;
+      }
       uint8_t* slot = stage_.get() + stage_size_;
       size_t answer =
           responder_.respond(zones, query, size, slot + 2, kMaxTcpMessage, Transport::kTcp);
@@ -473,7 +471,8 @@ bool Worker::serve(Connection* c) {
       stage_size_ += 2 + answer;
       ++responses;
     }
-    if (!alive || budget == 0 || c->output.size() >= kMaxPendingOutput || have_read || c->eof) {
+    if (closed || !alive || budget == 0 || c->output.size() >= kMaxPendingOutput || have_read ||
+        c->eof) {
       break;
     }
     // No complete query left: read once. Level-triggered epoll reports the
@@ -494,8 +493,9 @@ bool Worker::serve(Connection* c) {
     bump(counters_.tcp_queries, queries);
     bump(counters_.responses, responses);
     if (dropped != 0) bump(counters_.dropped, dropped);
-    touch(c, now_ms());
+    if (!closed) touch(c, now_ms());
   }
+  if (closed) return false;
   if (!alive) {
     stage_size_ = 0;
     close_connection(c);

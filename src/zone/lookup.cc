@@ -65,11 +65,14 @@ void Lookup::referral(uint32_t cut) {
 
 bool Lookup::answer_at(uint32_t ni, const uint8_t* owner, uint16_t qtype) {
   const ZoneData::Node& n = data_->node(ni);
+  const uint8_t* node_name = data_->node_name(n);
+  const bool wildcard = node_name[0] == 1 && node_name[1] == '*';  // matched or synthesized
   if (qtype == kANY) {
     // RFC 8482 4.1: answer ANY with one RRset of the name (as Knot does),
     // which keeps ANY useless as an amplifier.
-    for (const auto& s : data_->rrsets(n)) {
-      if (s.type == dns::rrtype::kRRSIG) continue;
+    auto sets = data_->rrsets(n);
+    for (const auto& s : sets) {
+      if (s.type == dns::rrtype::kRRSIG && n.rrset_count > 1) continue;
       add_answer(&s, owner, s.ttl);
       return false;
     }
@@ -82,9 +85,15 @@ bool Lookup::answer_at(uint32_t ni, const uint8_t* owner, uint16_t qtype) {
     return false;
   }
   if (const ZoneData::RRset* c = data_->rrset(n, kCNAME)) {
-    for (int i = 0; i < answer_count; ++i)
-      if (answer[i].rrset == c) return false;  // a CNAME loop: stop where it closes
+    // Loops end as Knot ends them: a CNAME already in the answer is not
+    // repeated; one synthesized from a wildcard already used is added once
+    // more and ends the chain.
+    bool seen = false;
+    for (int i = 0; i < visited_count_; ++i) seen |= visited_[i] == ni;
+    if (seen && !wildcard) return false;
     add_answer(c, owner, c->ttl);
+    if (seen) return false;
+    if (visited_count_ <= kMaxChain) visited_[visited_count_++] = ni;
     next_ = data_->rdata(*c) + 2;
     return true;
   }
@@ -97,7 +106,9 @@ bool Lookup::apply_dname(uint32_t dn, const uint8_t* sname, const uint8_t* sname
   // the DNAME owner suffix replaced by the DNAME target.
   const ZoneData::Node& n = data_->node(dn);
   const ZoneData::RRset* d = data_->rrset(n, kDNAME);
-  add_answer(d, data_->node_name(n), d->ttl);
+  bool listed = false;  // a DNAME met again along the chain is listed once
+  for (int i = 0; i < answer_count && !listed; ++i) listed = answer[i].rrset == d;
+  if (!listed) add_answer(d, data_->node_name(n), d->ttl);
   const uint8_t* target = data_->rdata(*d) + 2;
   size_t sname_size = dns::wire_name_size(sname_lower);
   size_t prefix = sname_size - data_->node_name_size(n);  // octets of labels above the owner
@@ -122,6 +133,7 @@ void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lo
   authoritative = true;
   answer_count = authority_count = additional_count = 0;
   synth_used_ = 0;
+  visited_count_ = 0;
 
   const uint8_t* origin = data_->node_name(data_->node(data_->apex()));
   const size_t origin_size = data_->node_name_size(data_->node(data_->apex()));
@@ -132,6 +144,7 @@ void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lo
     next_ = nullptr;
     size_t size = dns::wire_name_size(sname_lower);
     uint32_t ni = data_->find(sname_lower, size);
+    if (ni != kNone && (data_->node(ni).flags & ZoneData::kNsec3Only)) ni = kNone;
     bool chain = false;
     if (ni != kNone) {
       const ZoneData::Node& n = data_->node(ni);

@@ -22,7 +22,7 @@ struct PlannedRRset {
 
 class Lookup {
  public:
-  static constexpr int kMaxChain = 8;  // CNAME/DNAME steps followed inside a zone
+  static constexpr int kMaxChain = 4;  // CNAME/DNAME steps followed after the first (5 CNAMEs at most, as Knot)
   static constexpr int kMaxAnswer = 64;
   static constexpr int kMaxAuthority = 4;
   static constexpr int kMaxAdditional = 32;
@@ -56,6 +56,8 @@ class Lookup {
   bool apply_dname(uint32_t dname_node, const uint8_t* sname, const uint8_t* sname_lower, uint16_t qtype);
 
   const uint8_t* next_ = nullptr;  // chain target (case as in the data)
+  uint32_t visited_[kMaxChain + 1];  // CNAME nodes met along the chain
+  int visited_count_ = 0;
   uint8_t chain_lower_[kMaxChain + 1][256];
   uint8_t synth_[kMaxChain + 1][256];  // synthesized CNAME targets
   int synth_used_ = 0;

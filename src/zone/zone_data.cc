@@ -301,6 +301,11 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
     if (n.rrset_count == 0) n.flags |= ZoneData::kEmptyNonTerminal;
     if (ni != 0 && d.rrset(n, dns::rrtype::kNS)) n.flags |= ZoneData::kDelegation;
     if (d.rrset(n, dns::rrtype::kDNAME)) n.flags |= ZoneData::kHasDname;
+    if (d.rrset(n, dns::rrtype::kNSEC3)) {
+      bool only = true;
+      for (const auto& s : d.rrsets(n)) only &= s.type == dns::rrtype::kNSEC3 || s.type == dns::rrtype::kRRSIG;
+      if (only) n.flags |= ZoneData::kNsec3Only;
+    }
     const uint8_t* name = d.names_.data() + n.name_offset;
     if (n.parent != kNone) {
       ZoneData::Node& parent = d.nodes_[n.parent];

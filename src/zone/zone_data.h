@@ -30,6 +30,9 @@ class ZoneData {
     kHasDname = 4,       // owns a DNAME RRset
     kWildcardChild = 8,  // "*.<this name>" exists
     kEmptyNonTerminal = 16,
+    // Holds only NSEC3 (and its RRSIG): such owners live outside the zone's
+    // name tree (RFC 5155 7.2.8) and are answered as if absent.
+    kNsec3Only = 32,
   };
 
   struct Node {

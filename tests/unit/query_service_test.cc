@@ -566,6 +566,22 @@ TEST_F(QueryServiceTest, PublishedZoneSetIsUsedForTheNextQuery) {
   EXPECT_EQ(parse_reply(*tcp).rcode, dns::rcode::kNoError);
 }
 
+TEST_F(QueryServiceTest, IdleWorkersReleaseASupersededZoneSet) {
+  QueryServiceOptions options;
+  options.workers = 3;
+  options.tcp_idle_timeout_ms = 200;  // also sets the workers' tick to 50 ms
+  start(options);
+  ASSERT_TRUE(udp_exchange(v4(), make_query(1, "www.example.", dns::rrtype::kA)).has_value());
+  std::weak_ptr<const zone::ZoneSet> old = holder_.current();
+  holder_.publish(std::make_shared<const zone::ZoneSet>(
+      std::vector<std::shared_ptr<const zone::Zone>>{example_}));
+  // No more queries: the workers must still let go of the old set (a large
+  // zone must not stay in memory twice until traffic happens to arrive).
+  Clock::time_point deadline = Clock::now() + milliseconds(kReadTimeoutMs);
+  while (!old.expired() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_TRUE(old.expired());
+}
+
 TEST_F(QueryServiceTest, StopIsPromptClosesEverythingAndIsIdempotent) {
   QueryServiceOptions options;
   options.workers = 2;

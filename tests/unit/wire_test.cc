@@ -20,11 +20,13 @@ TEST(WireReader, StickyErrorOnTruncation) {
 }
 
 TEST(ReadName, FollowsBackwardPointers) {
-  // "example.com." at 0, then "www" + pointer to 0.
-  std::vector<uint8_t> msg = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
-                              3, 'w', 'w', 'w', 0xC0, 0};
+  // A 12-octet header, "example.com." at 12, then "www" + pointer to 12.
+  std::vector<uint8_t> msg(12, 0);
+  std::vector<uint8_t> names = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+                                3, 'w', 'w', 'w', 0xC0, 12};
+  msg.insert(msg.end(), names.begin(), names.end());
   uint8_t out[kMaxNameWire];
-  size_t pos = 13;
+  size_t pos = 25;
   auto n = read_name(msg.data(), msg.size(), pos, out);
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 17u);
@@ -50,6 +52,11 @@ TEST(ReadName, RejectsLoopsForwardPointersAndOverruns) {
   std::vector<uint8_t> overrun = {5, 'a', 'b'};
   pos = 0;
   EXPECT_EQ(read_name(overrun.data(), overrun.size(), pos, out).error(), Errc::kTruncated);
+  // Pointer into the header.
+  std::vector<uint8_t> hdr(12, 0);
+  hdr.insert(hdr.end(), {1, 'a', 0xC0, 2});
+  pos = 12;
+  EXPECT_EQ(read_name(hdr.data(), hdr.size(), pos, out).error(), Errc::kBadPointer);
   // Reserved label type 0x40.
   std::vector<uint8_t> ext = {0x41, 'a', 0};
   pos = 0;
