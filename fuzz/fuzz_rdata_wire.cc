@@ -20,10 +20,10 @@ using namespace tandem;
 
 namespace {
 
-constexpr uint16_t kTypes[] = {
-    1,  2,  3,  4,  5,  6,  7,  8,  9,  12, 13, 14, 15, 16, 17, 18, 24,  25,  28,  33,
-    35, 36, 39, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 59, 60, 61, 62,  63,  64,  65,
-    99, 108, 109, 256, 257, 29, 10, 65534};
+constexpr uint16_t kTypes[] = {1,  2,  3,  4,  5,  6,   7,   8,   9,   12, 13, 14,
+                               15, 16, 17, 18, 24, 25,  28,  33,  35,  36, 39, 43,
+                               44, 46, 47, 48, 49, 50,  51,  52,  53,  59, 60, 61,
+                               62, 63, 64, 65, 99, 108, 109, 256, 257, 29, 10, 65534};
 
 void check_text(uint16_t type, std::span<const uint8_t> rdata) {
   std::string text = dns::rdata_to_text(type, rdata);
@@ -70,7 +70,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_text(type, out);
   }
   std::span<const uint8_t> raw(msg + pos, rdlen);
-  if (dns::rdata_is_valid(type, raw)) check_text(type, raw);
-  else (void)dns::rdata_to_text(type, raw);  // must not crash either
+  if (dns::rdata_is_valid(type, raw))
+    check_text(type, raw);
+  else
+    (void)dns::rdata_to_text(type, raw);  // must not crash either
   return 0;
 }

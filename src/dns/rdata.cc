@@ -23,10 +23,10 @@ namespace tandem::dns {
 namespace {
 
 // Types not named in types.h.
-constexpr uint16_t kMD = 3, kMF = 4, kMB = 7, kMG = 8, kMR = 9, kMINFO = 14, kRP = 17,
-                   kAFSDB = 18, kSIG = 24, kKEY = 25, kKX = 36, kDHCID = 49, kSMIMEA = 53,
-                   kCDS = 59, kCDNSKEY = 60, kOPENPGPKEY = 61, kCSYNC = 62, kZONEMD = 63,
-                   kSPF = 99, kEUI48 = 108, kEUI64 = 109, kURI = 256;
+constexpr uint16_t kMD = 3, kMF = 4, kMB = 7, kMG = 8, kMR = 9, kMINFO = 14, kRP = 17, kAFSDB = 18,
+                   kSIG = 24, kKEY = 25, kKX = 36, kDHCID = 49, kSMIMEA = 53, kCDS = 59,
+                   kCDNSKEY = 60, kOPENPGPKEY = 61, kCSYNC = 62, kZONEMD = 63, kSPF = 99,
+                   kEUI48 = 108, kEUI64 = 109, kURI = 256;
 
 enum class F : uint8_t {
   kU8,
@@ -64,10 +64,9 @@ constexpr Field kDescA[] = {{F::kIPv4, ""}};
 constexpr Field kDescAAAA[] = {{F::kIPv6, ""}};
 constexpr Field kDescCName[] = {{F::kCName, "name"}};  // NS CNAME PTR MB MG MR MD MF
 constexpr Field kDescDName[] = {{F::kName, "target"}};
-constexpr Field kDescSOA[] = {{F::kCName, "mname"},   {F::kCName, "rname"},
-                              {F::kU32, "serial"},    {F::kPeriod, "refresh"},
-                              {F::kPeriod, "retry"},  {F::kPeriod, "expire"},
-                              {F::kPeriod, "minimum"}};
+constexpr Field kDescSOA[] = {
+    {F::kCName, "mname"},  {F::kCName, "rname"},   {F::kU32, "serial"},    {F::kPeriod, "refresh"},
+    {F::kPeriod, "retry"}, {F::kPeriod, "expire"}, {F::kPeriod, "minimum"}};
 constexpr Field kDescMX[] = {{F::kU16, "preference"}, {F::kCName, "exchange"}};
 constexpr Field kDescAFSDB[] = {{F::kU16, "subtype"}, {F::kCName, "hostname"}};
 constexpr Field kDescKX[] = {{F::kU16, "preference"}, {F::kName, "exchanger"}};
@@ -75,56 +74,41 @@ constexpr Field kDescMINFO[] = {{F::kCName, "rmailbx"}, {F::kCName, "emailbx"}};
 constexpr Field kDescRP[] = {{F::kCName, "mbox"}, {F::kCName, "txt"}};
 constexpr Field kDescTXT[] = {{F::kStrs, "text"}};
 constexpr Field kDescHINFO[] = {{F::kStr, "cpu"}, {F::kStr, "os"}};
-constexpr Field kDescSRV[] = {{F::kU16, "priority"},
-                              {F::kU16, "weight"},
-                              {F::kU16, "port"},
-                              {F::kCName, "target"}};
+constexpr Field kDescSRV[] = {
+    {F::kU16, "priority"}, {F::kU16, "weight"}, {F::kU16, "port"}, {F::kCName, "target"}};
 constexpr Field kDescNAPTR[] = {{F::kU16, "order"},  {F::kU16, "preference"},
                                 {F::kStr, "flags"},  {F::kStr, "services"},
                                 {F::kStr, "regexp"}, {F::kCName, "replacement"}};
-constexpr Field kDescDS[] = {{F::kU16, "key tag"},
-                             {F::kAlg, "algorithm"},
-                             {F::kU8, "digest type"},
-                             {F::kHex, "digest"}};
-constexpr Field kDescDNSKEY[] = {{F::kU16, "flags"},
-                                 {F::kU8, "protocol"},
-                                 {F::kAlg, "algorithm"},
-                                 {F::kB64, "public key"}};
-constexpr Field kDescRRSIG[] = {{F::kType, "type covered"}, {F::kAlg, "algorithm"},
-                                {F::kU8, "labels"},         {F::kPeriod, "original TTL"},
-                                {F::kTime, "expiration"},   {F::kTime, "inception"},
-                                {F::kU16, "key tag"},       {F::kName, "signer"},
-                                {F::kB64, "signature"}};
+constexpr Field kDescDS[] = {
+    {F::kU16, "key tag"}, {F::kAlg, "algorithm"}, {F::kU8, "digest type"}, {F::kHex, "digest"}};
+constexpr Field kDescDNSKEY[] = {
+    {F::kU16, "flags"}, {F::kU8, "protocol"}, {F::kAlg, "algorithm"}, {F::kB64, "public key"}};
+constexpr Field kDescRRSIG[] = {
+    {F::kType, "type covered"},   {F::kAlg, "algorithm"},   {F::kU8, "labels"},
+    {F::kPeriod, "original TTL"}, {F::kTime, "expiration"}, {F::kTime, "inception"},
+    {F::kU16, "key tag"},         {F::kName, "signer"},     {F::kB64, "signature"}};
 // SIG (RFC 2535) is RRSIG's ancestor; RFC 3597 4 lists its signer as decompressible.
-constexpr Field kDescSIG[] = {{F::kType, "type covered"}, {F::kAlg, "algorithm"},
-                              {F::kU8, "labels"},         {F::kPeriod, "original TTL"},
-                              {F::kTime, "expiration"},   {F::kTime, "inception"},
-                              {F::kU16, "key tag"},       {F::kCName, "signer"},
-                              {F::kB64, "signature"}};
+constexpr Field kDescSIG[] = {
+    {F::kType, "type covered"},   {F::kAlg, "algorithm"},   {F::kU8, "labels"},
+    {F::kPeriod, "original TTL"}, {F::kTime, "expiration"}, {F::kTime, "inception"},
+    {F::kU16, "key tag"},         {F::kCName, "signer"},    {F::kB64, "signature"}};
 constexpr Field kDescNSEC[] = {{F::kName, "next name"}, {F::kBitmap, "type bitmap"}};
-constexpr Field kDescNSEC3[] = {{F::kU8, "hash algorithm"}, {F::kU8, "flags"},
-                                {F::kU16, "iterations"},    {F::kSalt, "salt"},
+constexpr Field kDescNSEC3[] = {{F::kU8, "hash algorithm"},      {F::kU8, "flags"},
+                                {F::kU16, "iterations"},         {F::kSalt, "salt"},
                                 {F::kHash, "next hashed owner"}, {F::kBitmap, "type bitmap"}};
-constexpr Field kDescNSEC3PARAM[] = {{F::kU8, "hash algorithm"},
-                                     {F::kU8, "flags"},
-                                     {F::kU16, "iterations"},
-                                     {F::kSalt, "salt"}};
-constexpr Field kDescTLSA[] = {{F::kU8, "usage"},
-                               {F::kU8, "selector"},
-                               {F::kU8, "matching type"},
-                               {F::kHex, "data"}};
+constexpr Field kDescNSEC3PARAM[] = {
+    {F::kU8, "hash algorithm"}, {F::kU8, "flags"}, {F::kU16, "iterations"}, {F::kSalt, "salt"}};
+constexpr Field kDescTLSA[] = {
+    {F::kU8, "usage"}, {F::kU8, "selector"}, {F::kU8, "matching type"}, {F::kHex, "data"}};
 constexpr Field kDescSSHFP[] = {
     {F::kU8, "algorithm"}, {F::kU8, "fingerprint type"}, {F::kHex, "fingerprint"}};
 constexpr Field kDescCAA[] = {{F::kU8, "flags"}, {F::kCaaTag, "tag"}, {F::kRestStr, "value"}};
-constexpr Field kDescURI[] = {
-    {F::kU16, "priority"}, {F::kU16, "weight"}, {F::kRestStr, "target"}};
+constexpr Field kDescURI[] = {{F::kU16, "priority"}, {F::kU16, "weight"}, {F::kRestStr, "target"}};
 constexpr Field kDescB64[] = {{F::kB64, "data"}};  // DHCID, OPENPGPKEY
 constexpr Field kDescCSYNC[] = {
     {F::kU32, "serial"}, {F::kU16, "flags"}, {F::kBitmap, "type bitmap"}};
-constexpr Field kDescZONEMD[] = {{F::kU32, "serial"},
-                                 {F::kU8, "scheme"},
-                                 {F::kU8, "hash algorithm"},
-                                 {F::kHex, "digest"}};
+constexpr Field kDescZONEMD[] = {
+    {F::kU32, "serial"}, {F::kU8, "scheme"}, {F::kU8, "hash algorithm"}, {F::kHex, "digest"}};
 constexpr Field kDescEUI48[] = {{F::kEui48, "address"}};
 constexpr Field kDescEUI64[] = {{F::kEui64, "address"}};
 constexpr Field kDescSVCB[] = {
@@ -132,8 +116,10 @@ constexpr Field kDescSVCB[] = {
 
 std::span<const Field> find_desc(uint16_t type) {
   switch (type) {
-    case rrtype::kA: return kDescA;
-    case rrtype::kAAAA: return kDescAAAA;
+    case rrtype::kA:
+      return kDescA;
+    case rrtype::kAAAA:
+      return kDescAAAA;
     case rrtype::kNS:
     case rrtype::kCNAME:
     case rrtype::kPTR:
@@ -141,43 +127,73 @@ std::span<const Field> find_desc(uint16_t type) {
     case kMF:
     case kMB:
     case kMG:
-    case kMR: return kDescCName;
-    case rrtype::kDNAME: return kDescDName;
-    case rrtype::kSOA: return kDescSOA;
-    case rrtype::kMX: return kDescMX;
-    case kAFSDB: return kDescAFSDB;
-    case kKX: return kDescKX;
-    case kMINFO: return kDescMINFO;
-    case kRP: return kDescRP;
+    case kMR:
+      return kDescCName;
+    case rrtype::kDNAME:
+      return kDescDName;
+    case rrtype::kSOA:
+      return kDescSOA;
+    case rrtype::kMX:
+      return kDescMX;
+    case kAFSDB:
+      return kDescAFSDB;
+    case kKX:
+      return kDescKX;
+    case kMINFO:
+      return kDescMINFO;
+    case kRP:
+      return kDescRP;
     case rrtype::kTXT:
-    case kSPF: return kDescTXT;
-    case rrtype::kHINFO: return kDescHINFO;
-    case rrtype::kSRV: return kDescSRV;
-    case rrtype::kNAPTR: return kDescNAPTR;
+    case kSPF:
+      return kDescTXT;
+    case rrtype::kHINFO:
+      return kDescHINFO;
+    case rrtype::kSRV:
+      return kDescSRV;
+    case rrtype::kNAPTR:
+      return kDescNAPTR;
     case rrtype::kDS:
-    case kCDS: return kDescDS;
+    case kCDS:
+      return kDescDS;
     case rrtype::kDNSKEY:
     case kCDNSKEY:
-    case kKEY: return kDescDNSKEY;
-    case rrtype::kRRSIG: return kDescRRSIG;
-    case kSIG: return kDescSIG;
-    case rrtype::kNSEC: return kDescNSEC;
-    case rrtype::kNSEC3: return kDescNSEC3;
-    case rrtype::kNSEC3PARAM: return kDescNSEC3PARAM;
+    case kKEY:
+      return kDescDNSKEY;
+    case rrtype::kRRSIG:
+      return kDescRRSIG;
+    case kSIG:
+      return kDescSIG;
+    case rrtype::kNSEC:
+      return kDescNSEC;
+    case rrtype::kNSEC3:
+      return kDescNSEC3;
+    case rrtype::kNSEC3PARAM:
+      return kDescNSEC3PARAM;
     case rrtype::kTLSA:
-    case kSMIMEA: return kDescTLSA;
-    case rrtype::kSSHFP: return kDescSSHFP;
-    case rrtype::kCAA: return kDescCAA;
-    case kURI: return kDescURI;
+    case kSMIMEA:
+      return kDescTLSA;
+    case rrtype::kSSHFP:
+      return kDescSSHFP;
+    case rrtype::kCAA:
+      return kDescCAA;
+    case kURI:
+      return kDescURI;
     case kDHCID:
-    case kOPENPGPKEY: return kDescB64;
-    case kCSYNC: return kDescCSYNC;
-    case kZONEMD: return kDescZONEMD;
-    case kEUI48: return kDescEUI48;
-    case kEUI64: return kDescEUI64;
+    case kOPENPGPKEY:
+      return kDescB64;
+    case kCSYNC:
+      return kDescCSYNC;
+    case kZONEMD:
+      return kDescZONEMD;
+    case kEUI48:
+      return kDescEUI48;
+    case kEUI64:
+      return kDescEUI64;
     case rrtype::kSVCB:
-    case rrtype::kHTTPS: return kDescSVCB;
-    default: return {};
+    case rrtype::kHTTPS:
+      return kDescSVCB;
+    default:
+      return {};
   }
 }
 
@@ -193,14 +209,22 @@ struct AlgName {
   const char* name;
 };
 constexpr AlgName kAlgNames[] = {
-    {1, "RSAMD5"},           {2, "DH"},
-    {3, "DSA"},              {5, "RSASHA1"},
-    {6, "DSA-NSEC3-SHA1"},   {7, "RSASHA1-NSEC3-SHA1"},
-    {8, "RSASHA256"},        {10, "RSASHA512"},
-    {12, "ECC-GOST"},        {13, "ECDSAP256SHA256"},
-    {14, "ECDSAP384SHA384"}, {15, "ED25519"},
-    {16, "ED448"},           {252, "INDIRECT"},
-    {253, "PRIVATEDNS"},     {254, "PRIVATEOID"},
+    {1, "RSAMD5"},
+    {2, "DH"},
+    {3, "DSA"},
+    {5, "RSASHA1"},
+    {6, "DSA-NSEC3-SHA1"},
+    {7, "RSASHA1-NSEC3-SHA1"},
+    {8, "RSASHA256"},
+    {10, "RSASHA512"},
+    {12, "ECC-GOST"},
+    {13, "ECDSAP256SHA256"},
+    {14, "ECDSAP384SHA384"},
+    {15, "ED25519"},
+    {16, "ED448"},
+    {252, "INDIRECT"},
+    {253, "PRIVATEDNS"},
+    {254, "PRIVATEOID"},
 };
 
 bool iequal(std::string_view a, std::string_view b) {
@@ -213,8 +237,8 @@ bool iequal(std::string_view a, std::string_view b) {
 
 // --- SVCB parameter keys (RFC 9460 14.3.2, RFC 9461, RFC 9540) ---
 constexpr uint16_t kSvcMandatory = 0, kSvcAlpn = 1, kSvcNoDefaultAlpn = 2, kSvcPort = 3,
-                   kSvcIpv4Hint = 4, kSvcEch = 5, kSvcIpv6Hint = 6, kSvcDohPath = 7,
-                   kSvcOhttp = 8, kSvcInvalidKey = 65535;
+                   kSvcIpv4Hint = 4, kSvcEch = 5, kSvcIpv6Hint = 6, kSvcDohPath = 7, kSvcOhttp = 8,
+                   kSvcInvalidKey = 65535;
 constexpr const char* kSvcKeyNames[] = {"mandatory", "alpn",     "no-default-alpn",
                                         "port",      "ipv4hint", "ech",
                                         "ipv6hint",  "dohpath",  "ohttp"};
@@ -362,16 +386,28 @@ ptrdiff_t field_size(F k, const uint8_t* p, const uint8_t* end) {
   ptrdiff_t n;
   switch (k) {
     case F::kU8:
-    case F::kAlg: n = 1; break;
+    case F::kAlg:
+      n = 1;
+      break;
     case F::kU16:
-    case F::kType: n = 2; break;
+    case F::kType:
+      n = 2;
+      break;
     case F::kU32:
     case F::kPeriod:
     case F::kTime:
-    case F::kIPv4: n = 4; break;
-    case F::kIPv6: n = 16; break;
-    case F::kEui48: n = 6; break;
-    case F::kEui64: n = 8; break;
+    case F::kIPv4:
+      n = 4;
+      break;
+    case F::kIPv6:
+      n = 16;
+      break;
+    case F::kEui48:
+      n = 6;
+      break;
+    case F::kEui64:
+      n = 8;
+      break;
     case F::kCName:
     case F::kName: {
       size_t l = name_len(p, end);
@@ -389,8 +425,10 @@ ptrdiff_t field_size(F k, const uint8_t* p, const uint8_t* end) {
     case F::kHex:
     case F::kBitmap:
     case F::kRestStr:
-    case F::kSvcParams: return avail;
-    default: return -1;
+    case F::kSvcParams:
+      return avail;
+    default:
+      return -1;
   }
   return n <= avail ? n : -1;
 }
@@ -404,15 +442,19 @@ bool field_content_ok(F k, const uint8_t* p, size_t n) {
       while (i < n) i += 1 + p[i];
       return i == n;
     }
-    case F::kHash: return n > 1;
+    case F::kHash:
+      return n > 1;
     case F::kCaaTag:
       if (n < 2) return false;  // RFC 8659 4.1: the tag is at least one octet
       for (size_t i = 1; i < n; ++i)
         if (!isalnum(p[i])) return false;
       return true;
-    case F::kBitmap: return check_bitmap(p, p + n);
-    case F::kSvcParams: return check_svc_params(p, p + n) == nullptr;
-    default: return true;
+    case F::kBitmap:
+      return check_bitmap(p, p + n);
+    case F::kSvcParams:
+      return check_svc_params(p, p + n) == nullptr;
+    default:
+      return true;
   }
 }
 
@@ -464,8 +506,8 @@ std::optional<uint32_t> parse_time(std::string_view s) {
     for (size_t i = at; i < at + len; ++i) v = v * 10 + static_cast<unsigned>(s[i] - '0');
     return v;
   };
-  unsigned year = num(0, 4), mon = num(4, 2), day = num(6, 2), hour = num(8, 2),
-           min = num(10, 2), sec = num(12, 2);
+  unsigned year = num(0, 4), mon = num(4, 2), day = num(6, 2), hour = num(8, 2), min = num(10, 2),
+           sec = num(12, 2);
   static constexpr unsigned kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > kMonthDays[mon - 1] || hour > 23 ||
       min > 59 || sec > 59)
@@ -560,16 +602,16 @@ Result<void, std::string> TextReader::number(const Field& f, std::string_view t,
                                              size_t width) {
   auto v = parse_uint(t, max);
   if (!v)
-    return field_error(f, "bad number '" + std::string(t) + "' (expected 0-" +
-                              std::to_string(max) + ")");
+    return field_error(
+        f, "bad number '" + std::string(t) + "' (expected 0-" + std::to_string(max) + ")");
   if (width == 1) out_.push_back(static_cast<uint8_t>(*v));
   if (width == 2) put_u16(static_cast<uint16_t>(*v));
   if (width == 4) put_u32(*v);
   return {};
 }
 
-Result<void, std::string> TextReader::string(const Field& f, std::string_view raw,
-                                             bool with_length, size_t max_len) {
+Result<void, std::string> TextReader::string(const Field& f, std::string_view raw, bool with_length,
+                                             size_t max_len) {
   size_t at = out_.size();
   if (with_length) out_.push_back(0);
   auto r = unescape_text(raw, out_);
@@ -739,8 +781,8 @@ Result<void, std::string> TextReader::svc_params(const Field& f) {
     const std::vector<uint8_t>& m = params[0].value;
     for (size_t k = 0; k + 1 < m.size(); k += 2) {
       uint16_t want = static_cast<uint16_t>(m[k] << 8 | m[k + 1]);
-      bool present = std::any_of(params.begin(), params.end(),
-                                 [&](const Param& p) { return p.key == want; });
+      bool present =
+          std::any_of(params.begin(), params.end(), [&](const Param& p) { return p.key == want; });
       if (!present) {
         std::string name;
         append_svc_key(want, name);
@@ -784,15 +826,21 @@ Result<void, std::string> TextReader::field(const Field& f) {
       if (!d.finish()) return field_error(f, "odd number of hex digits");
       return {};
     }
-    case F::kBitmap: return bitmap(f);
-    case F::kSvcParams: return svc_params(f);
-    default: break;
+    case F::kBitmap:
+      return bitmap(f);
+    case F::kSvcParams:
+      return svc_params(f);
+    default:
+      break;
   }
   const std::string_view t = toks_[i_++].text;
   switch (f.kind) {
-    case F::kU8: return number(f, t, 0xFF, 1);
-    case F::kU16: return number(f, t, 0xFFFF, 2);
-    case F::kU32: return number(f, t, 0xFFFFFFFF, 4);
+    case F::kU8:
+      return number(f, t, 0xFF, 1);
+    case F::kU16:
+      return number(f, t, 0xFFFF, 2);
+    case F::kU32:
+      return number(f, t, 0xFFFFFFFF, 4);
     case F::kPeriod: {
       auto v = parse_ttl(t, 0xFFFFFFFF);
       if (!v) return field_error(f, "bad time value '" + std::string(t) + "'");
@@ -802,8 +850,8 @@ Result<void, std::string> TextReader::field(const Field& f) {
     case F::kTime: {
       auto v = parse_time(t);
       if (!v)
-        return field_error(f, "bad time '" + std::string(t) +
-                                  "' (expected YYYYMMDDHHmmSS or seconds)");
+        return field_error(
+            f, "bad time '" + std::string(t) + "' (expected YYYYMMDDHHmmSS or seconds)");
       put_u32(*v);
       return {};
     }
@@ -847,8 +895,10 @@ Result<void, std::string> TextReader::field(const Field& f) {
       if (!r) return fail(where(f) + r.error());
       return {};
     }
-    case F::kStr: return string(f, t, true, 255);
-    case F::kRestStr: return string(f, t, false, 65535);
+    case F::kStr:
+      return string(f, t, true, 255);
+    case F::kRestStr:
+      return string(f, t, false, 65535);
     case F::kSalt: {
       if (t == "-") {
         out_.push_back(0);
@@ -885,13 +935,16 @@ Result<void, std::string> TextReader::field(const Field& f) {
       bool ok = t.size() == n * 3 - 1;
       for (size_t k = 0; ok && k < n; ++k) {
         int hi = util::hex_digit_value(t[k * 3]), lo = util::hex_digit_value(t[k * 3 + 1]);
-        if (hi < 0 || lo < 0 || (k + 1 < n && t[k * 3 + 2] != '-')) ok = false;
-        else out_.push_back(static_cast<uint8_t>(hi << 4 | lo));
+        if (hi < 0 || lo < 0 || (k + 1 < n && t[k * 3 + 2] != '-'))
+          ok = false;
+        else
+          out_.push_back(static_cast<uint8_t>(hi << 4 | lo));
       }
       if (!ok) return field_error(f, "bad EUI address '" + std::string(t) + "'");
       return {};
     }
-    default: return fail("internal error: unhandled field kind");
+    default:
+      return fail("internal error: unhandled field kind");
   }
 }
 
@@ -912,8 +965,8 @@ Result<void, std::string> TextReader::run(std::span<const Field> desc) {
     std::string msg = type_to_text(type_) + ": expected ";
     if (rest) msg += "at least ";
     size_t want = fixed + min_rest;
-    msg += std::to_string(want) + (want == 1 ? " field" : " fields") + ", got " +
-           std::to_string(got);
+    msg +=
+        std::to_string(want) + (want == 1 ? " field" : " fields") + ", got " + std::to_string(got);
     return fail(msg);
   }
   for (const Field& f : desc) {
@@ -993,7 +1046,8 @@ void append_svc_params(const uint8_t* p, const uint8_t* end, std::string& out) {
         break;
       }
       case kSvcNoDefaultAlpn:
-      case kSvcOhttp: break;
+      case kSvcOhttp:
+        break;
       case kSvcPort:
         out.push_back('=');
         out += std::to_string(load_u16(v));
@@ -1067,12 +1121,22 @@ bool format_with_desc(std::span<const Field> desc, std::span<const uint8_t> rdat
     first = false;
     switch (f.kind) {
       case F::kU8:
-      case F::kAlg: out += std::to_string(p[0]); break;
-      case F::kU16: out += std::to_string(load_u16(p)); break;
+      case F::kAlg:
+        out += std::to_string(p[0]);
+        break;
+      case F::kU16:
+        out += std::to_string(load_u16(p));
+        break;
       case F::kU32:
-      case F::kPeriod: out += std::to_string(load_u32(p)); break;
-      case F::kTime: append_time(load_u32(p), out); break;
-      case F::kType: out += type_to_text(load_u16(p)); break;
+      case F::kPeriod:
+        out += std::to_string(load_u32(p));
+        break;
+      case F::kTime:
+        append_time(load_u32(p), out);
+        break;
+      case F::kType:
+        out += type_to_text(load_u16(p));
+        break;
       case F::kIPv4:
       case F::kIPv6: {
         char buf[INET6_ADDRSTRLEN];
@@ -1081,7 +1145,9 @@ bool format_with_desc(std::span<const Field> desc, std::span<const uint8_t> rdat
         break;
       }
       case F::kCName:
-      case F::kName: append_name_text(p, out); break;
+      case F::kName:
+        append_name_text(p, out);
+        break;
       case F::kStr:
         out.push_back('"');
         append_quoted_body({p + 1, p[0]}, out);
@@ -1104,12 +1170,20 @@ bool format_with_desc(std::span<const Field> desc, std::span<const uint8_t> rdat
         util::hex_encode({p, n}, out);
         break;
       case F::kSalt:
-        if (p[0] == 0) out.push_back('-');
-        else util::hex_encode({p + 1, p[0]}, out);
+        if (p[0] == 0)
+          out.push_back('-');
+        else
+          util::hex_encode({p + 1, p[0]}, out);
         break;
-      case F::kHash: util::base32hex_encode({p + 1, p[0]}, out); break;
-      case F::kBitmap: append_bitmap(p, p + n, out); break;
-      case F::kCaaTag: out.append(reinterpret_cast<const char*>(p + 1), p[0]); break;
+      case F::kHash:
+        util::base32hex_encode({p + 1, p[0]}, out);
+        break;
+      case F::kBitmap:
+        append_bitmap(p, p + n, out);
+        break;
+      case F::kCaaTag:
+        out.append(reinterpret_cast<const char*>(p + 1), p[0]);
+        break;
       case F::kRestStr:
         out.push_back('"');
         append_quoted_body({p, n}, out);
@@ -1124,7 +1198,9 @@ bool format_with_desc(std::span<const Field> desc, std::span<const uint8_t> rdat
         }
         break;
       }
-      case F::kSvcParams: append_svc_params(p, p + n, out); break;
+      case F::kSvcParams:
+        append_svc_params(p, p + n, out);
+        break;
     }
     p += n;
   }

@@ -37,12 +37,23 @@ std::optional<uint32_t> parse_ttl(std::string_view text, uint32_t max) {
       mult = 1;
     } else {
       switch (text[i] | 0x20) {
-        case 's': mult = 1; break;
-        case 'm': mult = 60; break;
-        case 'h': mult = 3600; break;
-        case 'd': mult = 86400; break;
-        case 'w': mult = 604800; break;
-        default: return std::nullopt;
+        case 's':
+          mult = 1;
+          break;
+        case 'm':
+          mult = 60;
+          break;
+        case 'h':
+          mult = 3600;
+          break;
+        case 'd':
+          mult = 86400;
+          break;
+        case 'w':
+          mult = 604800;
+          break;
+        default:
+          return std::nullopt;
       }
       ++i;
       units_used = true;

@@ -98,4 +98,21 @@ Result<UniqueFd, std::string> open_tcp_listener(const SocketAddress& address,
   return fd;
 }
 
+Result<void, std::string> check_address_unused(const SocketAddress& address) {
+  ListenOptions exclusive;
+  exclusive.reuse_port = false;
+  // Bound exclusively, then closed at once: only the bind result matters.
+  auto udp = open_udp_listener(address, exclusive);
+  if (!udp) return tl::unexpected(udp.error());
+  auto tcp = open_socket(address, SOCK_STREAM, exclusive, "tcp");
+  if (!tcp) return tl::unexpected(tcp.error());
+  if (!set_int(tcp->get(), SOL_SOCKET, SO_REUSEADDR, 1)) {
+    return failure("set SO_REUSEADDR on", address, "tcp", errno);
+  }
+  if (::bind(tcp->get(), address.sa(), address.len()) != 0) {
+    return failure("bind", address, "tcp", errno);
+  }
+  return {};
+}
+
 }  // namespace tandem::net

@@ -60,4 +60,11 @@ Result<UniqueFd, std::string> open_udp_listener(const SocketAddress& address,
 Result<UniqueFd, std::string> open_tcp_listener(const SocketAddress& address,
                                                 const ListenOptions& options);
 
+// Fails when some socket is already bound to `address`, UDP or TCP (a TCP
+// listener; connections in TIME_WAIT do not count). Call it before opening
+// SO_REUSEPORT listeners: otherwise a second server started by the same user
+// on the same address would bind successfully and silently take half of the
+// traffic. Errors: "cannot bind 127.0.0.1@53/udp: Address already in use".
+Result<void, std::string> check_address_unused(const SocketAddress& address);
+
 }  // namespace tandem::net

@@ -58,6 +58,12 @@ Result<void, std::string> QueryService::start(const QueryServiceOptions& options
   worker_options.tcp_idle_timeout_ms = options.tcp_idle_timeout_ms;
   worker_options.tcp_max_pipelined = options.tcp_max_pipelined;
 
+  for (const net::SocketAddress& address : options.listen) {
+    if (auto unused = net::check_address_unused(address); !unused) {
+      return tl::unexpected(unused.error());
+    }
+  }
+
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < options.workers; ++i) {
     auto worker = std::make_unique<Worker>(i, worker_options, zones, impl_->tcp_open);
@@ -101,8 +107,8 @@ Result<void, std::string> QueryService::start(const QueryServiceOptions& options
     if (!addresses.empty()) addresses += ", ";
     addresses += address.to_string();
   }
-  TANDEM_LOG_INFO("answering queries on %s (UDP and TCP), %d worker%s", addresses.c_str(),
-                  options.workers, options.workers == 1 ? "" : "s");
+  TANDEM_LOG_DEBUG("answering queries on %s (UDP and TCP), %d worker%s", addresses.c_str(),
+                   options.workers, options.workers == 1 ? "" : "s");
   return {};
 }
 

@@ -200,12 +200,33 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
   if (qdcount != 1) {
     rc = opcode == dns::opcode::kQuery ? rcode::kFormErr : rcode::kNotImp;
   } else {
+    // The question name: copied label by label, no compression possible (a
+    // pointer could only point into the header). Hot path: one pass.
     size_t pos = kHeaderSize;
-    auto qn = dns::read_name(q, qsize, pos, qname_);
-    if (!qn || pos + 4 > qsize || (q[kHeaderSize] & 0xC0)) {
+    size_t n = 0;
+    bool bad = false;
+    qname_labels_ = 0;
+    for (;;) {
+      if (pos >= qsize) { bad = true; break; }
+      const uint8_t len = q[pos];
+      if (len == 0) {
+        qname_[n++] = 0;
+        ++pos;
+        break;
+      }
+      if (len > dns::kMaxLabel || pos + 1 + len > qsize || n + len + 2 > dns::kMaxNameWire) {
+        bad = true;
+        break;
+      }
+      memcpy(qname_ + n, q + pos, len + 1u);
+      ++qname_labels_;
+      n += len + 1u;
+      pos += len + 1u;
+    }
+    if (bad || pos + 4 > qsize) {
       rc = rcode::kFormErr;
     } else {
-      qname_size_ = *qn;
+      qname_size_ = n;
       qp.qtype = load_u16(q + pos);
       qp.qclass = load_u16(q + pos + 2);
       pos += 4;
@@ -215,8 +236,12 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
       const uint16_t an = load_u16(q + 6), ns = load_u16(q + 8), ar = load_u16(q + 10);
       uint8_t skip[dns::kMaxNameWire];
       for (uint32_t i = 0; i < uint32_t{an} + ns + ar && rc == rcode::kNoError; ++i) {
-        auto n = dns::read_name(q, qsize, pos, skip);
-        if (!n || pos + 10 > qsize) {
+        Result<size_t> owner = size_t{1};
+        if (pos < qsize && q[pos] == 0)
+          ++pos;  // the root, as OPT's owner always is
+        else
+          owner = dns::read_name(q, qsize, pos, skip);
+        if (!owner || pos + 10 > qsize) {
           rc = rcode::kFormErr;
           break;
         }
@@ -228,7 +253,7 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
         }
         if (i >= uint32_t{an} + ns && type == rrtype::kOPT) {
           // RFC 6891 6.1.1: one OPT, owned by the root.
-          if (qp.edns || *n != 1) {
+          if (qp.edns || *owner != 1) {
             rc = rcode::kFormErr;
             break;
           }
@@ -295,7 +320,7 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
     } else if (qp.qtype == rrtype::kMAILA || qp.qtype == rrtype::kMAILB) {
       rc = rcode::kNotImp;
     } else {
-      const zone::Zone* z = zones.find(qlower_);
+      const zone::Zone* z = zones.find(qlower_, qname_size_, qname_labels_);
       // RFC 4035 3.1.4.1: DS lives in the parent; at a zone apex ask the
       // parent zone when we have it.
       if (z && qp.qtype == rrtype::kDS && qname_size_ == z->origin().size() && qname_size_ > 1) {

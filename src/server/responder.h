@@ -34,6 +34,7 @@ class Responder {
   uint8_t qname_[dns::kMaxNameWire];   // question name as asked (case kept)
   uint8_t qlower_[dns::kMaxNameWire];  // the same, lower-cased
   size_t qname_size_ = 0;
+  size_t qname_labels_ = 0;
   zone::Lookup lookup_;
 };
 

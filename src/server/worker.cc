@@ -196,7 +196,9 @@ Result<void, std::string> Worker::init() {
   ev.data.ptr = &wake_;
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &ev) != 0) return error("epoll entry");
   ev.data.ptr = &timer_;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, timer_fd_.get(), &ev) != 0) return error("epoll entry");
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, timer_fd_.get(), &ev) != 0) {
+    return error("epoll entry");
+  }
 
   batch_ = std::make_unique<UdpBatch>();
   stage_.reset(new uint8_t[kStageCapacity]);
@@ -211,7 +213,8 @@ Result<void, std::string> Worker::add_udp(net::UniqueFd fd, bool packet_info) {
   ev.events = EPOLLIN;
   ev.data.ptr = static_cast<Source*>(socket.get());
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, socket->fd.get(), &ev) != 0) {
-    return tl::unexpected<std::string>(std::string("cannot watch a UDP socket: ") + strerror(errno));
+    return tl::unexpected<std::string>(std::string("cannot watch a UDP socket: ") +
+                                       strerror(errno));
   }
   udp_.push_back(std::move(socket));
   return {};
@@ -223,7 +226,8 @@ Result<void, std::string> Worker::add_tcp_listener(net::UniqueFd fd) {
   ev.events = EPOLLIN;
   ev.data.ptr = static_cast<Source*>(listener.get());
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener->fd.get(), &ev) != 0) {
-    return tl::unexpected<std::string>(std::string("cannot watch a TCP socket: ") + strerror(errno));
+    return tl::unexpected<std::string>(std::string("cannot watch a TCP socket: ") +
+                                       strerror(errno));
   }
   listeners_.push_back(std::move(listener));
   return {};
@@ -321,11 +325,13 @@ void Worker::on_udp(UdpSocket& socket) {
     uint8_t* query = b.query(0);
     for (unsigned i = 0; i < count; ++i, query += kUdpBufferSize) {
       msghdr& in = b.rx[i].msg_hdr;
-      size_t size = responder_.respond(zones, query, b.rx[i].msg_len,
-                                       query + UdpBatch::kResponseOffset, kMaxTcpMessage,
-                                       Transport::kUdp);
+      size_t size =
+          responder_.respond(zones, query, b.rx[i].msg_len, query + UdpBatch::kResponseOffset,
+                             kMaxTcpMessage, Transport::kUdp);
       if (size != 0) [[likely]] {
-        if (out != i) [[unlikely]] b.move_tx(i, out);
+        if (out != i) [[unlikely]] {
+          b.move_tx(i, out);  // an earlier query of the batch got no response
+        }
         b.tx_iov[out].iov_len = size;
         b.tx[out].msg_hdr.msg_namelen = in.msg_namelen;
         if (packet_info) b.set_source(i, out);

@@ -35,10 +35,10 @@ class Base64Decoder {
   [[nodiscard]] bool finish() const { return ngroup_ == 0; }
 
  private:
-  uint32_t acc_ = 0;  // bits of the current group
-  int ngroup_ = 0;    // characters of the current group seen (0..3)
-  int npad_ = 0;      // '=' seen in the current group
-  bool done_ = false; // a padded group has ended: no more data allowed
+  uint32_t acc_ = 0;   // bits of the current group
+  int ngroup_ = 0;     // characters of the current group seen (0..3)
+  int npad_ = 0;       // '=' seen in the current group
+  bool done_ = false;  // a padded group has ended: no more data allowed
 };
 
 // Decodes one piece of base64 text. False on any error (see Base64Decoder).

@@ -140,9 +140,9 @@ void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lo
   const uint8_t* sname = qname;
   const uint8_t* sname_lower = qname_lower;
 
+  size_t size = dns::wire_name_size(sname_lower);
   for (int step = 0; step <= kMaxChain; ++step) {
     next_ = nullptr;
-    size_t size = dns::wire_name_size(sname_lower);
     uint32_t ni = data_->find(sname_lower, size);
     if (ni != kNone && (data_->node(ni).flags & ZoneData::kNsec3Only)) ni = kNone;
     bool chain = false;
@@ -207,6 +207,7 @@ void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lo
     if (qtype == kCNAME) return;
     sname = next_;
     sname_lower = low;
+    size = nsize;
   }
 }
 

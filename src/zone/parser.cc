@@ -95,14 +95,14 @@ class TokenList {
 };
 
 struct RecordStart {
-  size_t line = 0;           // line of the record's first token (or '(')
+  size_t line = 0;            // line of the record's first token (or '(')
   bool owner_column = false;  // its first token starts in column 0
 };
 
 // Skips the rest of the current line, newline included.
 void skip_line(Source& src) {
-  const char* nl = static_cast<const char*>(
-      memchr(src.text.data() + src.pos, '\n', src.text.size() - src.pos));
+  const char* nl =
+      static_cast<const char*>(memchr(src.text.data() + src.pos, '\n', src.text.size() - src.pos));
   if (nl) {
     src.pos = static_cast<size_t>(nl - src.text.data()) + 1;
     ++src.line;
@@ -218,7 +218,7 @@ struct Context {
   dns::Name origin;
   dns::Name owner;
   bool has_owner = false;
-  std::string owner_text;  // raw text `owner` was parsed from; empty if unknown
+  std::string owner_text;                // raw text `owner` was parsed from; empty if unknown
   std::optional<uint32_t> dollar_ttl;    // $TTL
   std::optional<uint32_t> explicit_ttl;  // last TTL given on a record
 };
@@ -293,7 +293,10 @@ void format_generate(uint64_t value, unsigned width, char base, std::string& out
     } while (value != 0 || width > 0);
     return;
   }
-  const char* fmt = base == 'o' ? "%0*llo" : base == 'x' ? "%0*llx" : base == 'X' ? "%0*llX" : "%0*llu";
+  const char* fmt = base == 'o'   ? "%0*llo"
+                    : base == 'x' ? "%0*llx"
+                    : base == 'X' ? "%0*llX"
+                                  : "%0*llu";
   char buf[300];
   snprintf(buf, sizeof buf, fmt, static_cast<int>(width), static_cast<unsigned long long>(value));
   out += buf;
@@ -410,8 +413,8 @@ class Reader {
   const ParseOptions& opts_;
   const RecordSink& sink_;
   std::vector<ParseError> errors_;
-  std::vector<uint8_t> rdata_;       // rdata of the current record (reused)
-  std::vector<uint8_t> name_buf_;    // wire form of a new owner (reused)
+  std::vector<uint8_t> rdata_;              // rdata of the current record (reused)
+  std::vector<uint8_t> name_buf_;           // wire form of a new owner (reused)
   std::vector<std::string> include_stack_;  // real paths of the files being read
 };
 
@@ -439,8 +442,10 @@ void Reader::read_file(const std::string& path, Context& ctx, int depth,
                        const std::string* from_file, size_t from_line) {
   std::string text, err;
   if (!read_whole_file(path, text, err)) {
-    if (from_file) error(*from_file, from_line, "cannot read included file " + quote(path) + ": " + err);
-    else error(path, 0, "cannot read zone file: " + err);
+    if (from_file)
+      error(*from_file, from_line, "cannot read included file " + quote(path) + ": " + err);
+    else
+      error(path, 0, "cannot read zone file: " + err);
     return;
   }
   read_text(text, path, ctx, depth);
@@ -472,7 +477,8 @@ void Reader::record(const std::string& file, size_t line, bool owner_column,
       ctx.has_owner = true;
     }
   } else if (!ctx.has_owner) {
-    error(file, line, "no owner name: the line starts with a blank and there is no valid previous owner");
+    error(file, line,
+          "no owner name: the line starts with a blank and there is no valid previous owner");
     return;
   }
   finish_record(file, line, toks.subspan(i), ctx.owner, ctx);
@@ -497,7 +503,8 @@ bool Reader::finish_record(const std::string& file, size_t line, std::span<const
       }
       ttl = dns::parse_ttl(t, dns::kMaxTtl);
       if (!ttl) {
-        error(file, line, "bad TTL " + quote(t) + " (seconds or units like 1h30m, at most 2147483647)");
+        error(file, line,
+              "bad TTL " + quote(t) + " (seconds or units like 1h30m, at most 2147483647)");
         return false;
       }
       continue;
@@ -588,10 +595,13 @@ void Reader::directive(const std::string& file, size_t line, std::span<const Tex
     return;
   }
   if (is("$INCLUDE")) {
-    if (nargs < 1 || nargs > 2) return error(file, line, "$INCLUDE takes a file name and an optional origin");
+    if (nargs < 1 || nargs > 2)
+      return error(file, line, "$INCLUDE takes a file name and an optional origin");
     if (!opts_.allow_include) return error(file, line, "$INCLUDE is not allowed here");
     if (depth + 1 > opts_.max_include_depth)
-      return error(file, line, "$INCLUDE nested more than " + std::to_string(opts_.max_include_depth) + " deep");
+      return error(
+          file, line,
+          "$INCLUDE nested more than " + std::to_string(opts_.max_include_depth) + " deep");
     std::vector<uint8_t> name_bytes;
     if (auto r = dns::unescape_text(toks[1].text, name_bytes); !r || name_bytes.empty())
       return error(file, line, "bad $INCLUDE file name " + quote(toks[1].text));
@@ -614,7 +624,8 @@ void Reader::directive(const std::string& file, size_t line, std::span<const Tex
     if (!realpath(path.c_str(), real))
       return error(file, line, "cannot read included file " + quote(path) + ": " + strerror(errno));
     for (const auto& p : include_stack_)
-      if (p == real) return error(file, line, "$INCLUDE loop: " + quote(path) + " is already being read");
+      if (p == real)
+        return error(file, line, "$INCLUDE loop: " + quote(path) + " is already being read");
     include_stack_.emplace_back(real);
     read_file(path, child, depth + 1, &file, line);
     include_stack_.pop_back();
@@ -637,14 +648,18 @@ void Reader::generate(const std::string& file, size_t line, std::span<const Text
     start = dns::parse_uint(range.substr(0, dash), 0x7FFFFFFF);
     size_t stop_end = slash == std::string_view::npos ? range.size() : slash;
     stop = dns::parse_uint(range.substr(dash + 1, stop_end - dash - 1), 0x7FFFFFFF);
-    if (slash != std::string_view::npos) step = dns::parse_uint(range.substr(slash + 1), 0x7FFFFFFF);
+    if (slash != std::string_view::npos)
+      step = dns::parse_uint(range.substr(slash + 1), 0x7FFFFFFF);
   }
   if (!start || !stop || !step || *step == 0 || *start > *stop)
-    return error(file, line, "bad $GENERATE range " + quote(range) + " (expected start-stop[/step], start <= stop)");
+    return error(
+        file, line,
+        "bad $GENERATE range " + quote(range) + " (expected start-stop[/step], start <= stop)");
   uint64_t count = (static_cast<uint64_t>(*stop) - *start) / *step + 1;
   if (count > kMaxGenerate)
-    return error(file, line, "$GENERATE range " + quote(range) + " makes " + std::to_string(count) +
-                                 " records, more than the limit of " + std::to_string(kMaxGenerate));
+    return error(file, line,
+                 "$GENERATE range " + quote(range) + " makes " + std::to_string(count) +
+                     " records, more than the limit of " + std::to_string(kMaxGenerate));
   std::string text, err;
   TokenList gtoks;
   dns::Name owner;
@@ -660,7 +675,8 @@ void Reader::generate(const std::string& file, size_t line, std::span<const Text
     Source src{text, 0, 1};
     RecordStart rec;
     if (next_record(src, gtoks, rec, err) != Lex::kRecord)
-      return error(file, line, "$GENERATE: " + (err.empty() ? std::string("nothing to generate") : err));
+      return error(file, line,
+                   "$GENERATE: " + (err.empty() ? std::string("nothing to generate") : err));
     name_buf_.clear();
     auto r = dns::append_name(gtoks.span()[0].text, ctx.origin, name_buf_);
     if (!r) return error(file, line, "$GENERATE: bad owner name: " + r.error());

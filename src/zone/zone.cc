@@ -78,17 +78,24 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::m
 }
 
 const Zone* ZoneSet::find(const uint8_t* name) const {
+  return find(name, dns::wire_name_size(name), dns::wire_label_count(name));
+}
+
+const Zone* ZoneSet::find(const uint8_t* name, size_t size, size_t labels) const {
   if (zones_.empty()) return nullptr;
   // Longest match: probe the name's suffixes from the full name down, only
   // those with as many labels as some origin has.
-  size_t size = dns::wire_name_size(name);
-  size_t labels = dns::wire_label_count(name);
   const uint8_t* p = name;
   for (; labels > max_labels_; --labels) {
     size -= *p + 1;
     p += *p + 1;
   }
   for (; labels >= min_labels_; --labels) {
+    if (zones_.size() == 1) {  // one zone: a compare beats a hash
+      const std::string& o = lowered_origins_[0];
+      if (o.size() == size && memcmp(o.data(), p, size) == 0) return zones_[0].get();
+      return nullptr;
+    }
     for (uint64_t h = hash_name(p, size) & mask_; slots_[h] != kNone; h = (h + 1) & mask_) {
       const std::string& o = lowered_origins_[slots_[h]];
       if (o.size() == size && memcmp(o.data(), p, size) == 0) return zones_[slots_[h]].get();

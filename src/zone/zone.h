@@ -55,6 +55,8 @@ class ZoneSet {
   // The zone whose apex is the longest suffix of `lowered_name` (an
   // uncompressed, lower-cased wire name), or nullptr.
   const Zone* find(const uint8_t* lowered_name) const;
+  // Same, when the caller already knows the name's wire size and label count.
+  const Zone* find(const uint8_t* lowered_name, size_t size, size_t labels) const;
   // The zone with exactly this origin, or nullptr.
   std::shared_ptr<const Zone> get(const dns::Name& origin) const;
   const std::vector<std::shared_ptr<const Zone>>& zones() const { return zones_; }

@@ -71,19 +71,19 @@ TEST(Base64, SplitAnywhere) {
 }
 
 TEST(Base64, Rejects) {
-  EXPECT_EQ(unb64("Zg="), "<error>");      // partial group
+  EXPECT_EQ(unb64("Zg="), "<error>");  // partial group
   EXPECT_EQ(unb64("Zm9"), "<error>");
-  EXPECT_EQ(unb64("Z==="), "<error>");     // padding too early
+  EXPECT_EQ(unb64("Z==="), "<error>");  // padding too early
   EXPECT_EQ(unb64("===="), "<error>");
-  EXPECT_EQ(unb64("Zg==Zg=="), "<error>"); // data after padding
+  EXPECT_EQ(unb64("Zg==Zg=="), "<error>");  // data after padding
   EXPECT_EQ(unb64("Zg=a"), "<error>");
-  EXPECT_EQ(unb64("Zm9v!"), "<error>");    // outside the alphabet
-  EXPECT_EQ(unb64("Zm 9v"), "<error>");    // blanks separate tokens, not chars
-  EXPECT_EQ(unb64("Zm-_"), "<error>");     // base64url is not base64
+  EXPECT_EQ(unb64("Zm9v!"), "<error>");  // outside the alphabet
+  EXPECT_EQ(unb64("Zm 9v"), "<error>");  // blanks separate tokens, not chars
+  EXPECT_EQ(unb64("Zm-_"), "<error>");   // base64url is not base64
   Base64Decoder d;
   std::vector<uint8_t> out;
   ASSERT_TRUE(d.feed("Zg==", out));
-  EXPECT_FALSE(d.feed("A", out));          // nothing after a padded group
+  EXPECT_FALSE(d.feed("A", out));  // nothing after a padded group
 }
 
 TEST(Hex, EncodeUpperDecodeEither) {
@@ -131,12 +131,12 @@ TEST(Base32Hex, NsecHashRoundTrip) {
 }
 
 TEST(Base32Hex, Rejects) {
-  EXPECT_EQ(unb32("c"), "<error>");        // 1, 3 or 6 chars left over: impossible
+  EXPECT_EQ(unb32("c"), "<error>");  // 1, 3 or 6 chars left over: impossible
   EXPECT_EQ(unb32("cpn"), "<error>");
   EXPECT_EQ(unb32("cpnmuo"), "<error>");
-  EXPECT_EQ(unb32("cp"), "<error>");       // non-zero padding bits
-  EXPECT_EQ(unb32("cw"), "<error>");       // 'w' is past 'v'
-  EXPECT_EQ(unb32("co=="), "<error>");     // no padding in NSEC3
+  EXPECT_EQ(unb32("cp"), "<error>");    // non-zero padding bits
+  EXPECT_EQ(unb32("cw"), "<error>");    // 'w' is past 'v'
+  EXPECT_EQ(unb32("co=="), "<error>");  // no padding in NSEC3
 }
 
 }  // namespace

@@ -122,7 +122,8 @@ TEST(Parser, ErrorLineIsWhereTheRecordStarts) {
       "   ; comment\n"
       "   x y )\n"
       "c A 192.0.2.3\n");
-  EXPECT_EQ(error_strings(c), std::vector<std::string>{"test.zone:2: MX: expected 2 fields, got 3"});
+  EXPECT_EQ(error_strings(c),
+            std::vector<std::string>{"test.zone:2: MX: expected 2 fields, got 3"});
   ASSERT_EQ(c.lines.size(), 2u);
   EXPECT_EQ(c.lines[0], 1u);
   EXPECT_EQ(c.lines[1], 6u);
@@ -171,12 +172,15 @@ TEST(Parser, QuotedStrings) {
 }
 
 TEST(Parser, LineEndingsAndBom) {
-  Collected c = parse_text("\xEF\xBB\xBF" "a A 192.0.2.1\r\n\r\n \tA 192.0.2.2 ; c\r\n"
-                           "c TXT ( \"x\"\r\n \"y\" )\r\nd A 192.0.2.4");  // no final newline
+  Collected c = parse_text(
+      "\xEF\xBB\xBF"
+      "a A 192.0.2.1\r\n\r\n \tA 192.0.2.2 ; c\r\n"
+      "c TXT ( \"x\"\r\n \"y\" )\r\nd A 192.0.2.4");  // no final newline
   EXPECT_TRUE(c.errors.empty()) << error_strings(c)[0];
-  EXPECT_EQ(c.records, (std::vector<std::string>{
-                           "a.example. 3600 IN A 192.0.2.1", "a.example. 3600 IN A 192.0.2.2",
-                           "c.example. 3600 IN TXT \"x\" \"y\"", "d.example. 3600 IN A 192.0.2.4"}));
+  EXPECT_EQ(c.records,
+            (std::vector<std::string>{
+                "a.example. 3600 IN A 192.0.2.1", "a.example. 3600 IN A 192.0.2.2",
+                "c.example. 3600 IN TXT \"x\" \"y\"", "d.example. 3600 IN A 192.0.2.4"}));
   EXPECT_EQ(c.lines, (std::vector<size_t>{1, 3, 4, 6}));
 }
 
@@ -191,11 +195,11 @@ TEST(Parser, EmptyAndCommentOnlyInput) {
 
 TEST(Parser, OwnerFieldRules) {
   Collected c = parse_text(
-      "IN A 192.0.2.1\n"      // column 0: the owner, even if it looks like a class
-      "A A 192.0.2.2\n"       // or like a type
-      "3600 A 192.0.2.3\n"    // or like a TTL
-      " IN A 192.0.2.4\n"     // not column 0: the previous owner, then the class
-      "\\$x A 192.0.2.5\n"    // escaped '$' at column 0 is a name
+      "IN A 192.0.2.1\n"    // column 0: the owner, even if it looks like a class
+      "A A 192.0.2.2\n"     // or like a type
+      "3600 A 192.0.2.3\n"  // or like a TTL
+      " IN A 192.0.2.4\n"   // not column 0: the previous owner, then the class
+      "\\$x A 192.0.2.5\n"  // escaped '$' at column 0 is a name
       "@ A 192.0.2.6\n");
   EXPECT_TRUE(c.errors.empty());
   EXPECT_EQ(c.records, (std::vector<std::string>{
@@ -242,29 +246,30 @@ TEST(Parser, ClassAndTypeErrors) {
       "i 2147483648 A 192.0.2.1\n"
       "j\n"
       "k \"A\" 192.0.2.1\n");
-  EXPECT_EQ(error_strings(c),
-            (std::vector<std::string>{
-                "test.zone:1: class CH not supported: zone class is IN",
-                "test.zone:2: class CH not supported: zone class is IN",
-                "test.zone:3: class ANY not supported: zone class is IN",
-                "test.zone:4: type ANY cannot appear in a zone file",
-                "test.zone:5: class given twice",
-                "test.zone:6: TTL given twice",
-                "test.zone:7: type AXFR cannot appear in a zone file",
-                "test.zone:8: type TYPE0 cannot appear in a zone file",
-                "test.zone:9: bad TTL '2147483648' (seconds or units like 1h30m, at most 2147483647)",
-                "test.zone:10: missing RR type",
-                "test.zone:11: unknown RR type 'A'",
-            }));
+  EXPECT_EQ(
+      error_strings(c),
+      (std::vector<std::string>{
+          "test.zone:1: class CH not supported: zone class is IN",
+          "test.zone:2: class CH not supported: zone class is IN",
+          "test.zone:3: class ANY not supported: zone class is IN",
+          "test.zone:4: type ANY cannot appear in a zone file",
+          "test.zone:5: class given twice",
+          "test.zone:6: TTL given twice",
+          "test.zone:7: type AXFR cannot appear in a zone file",
+          "test.zone:8: type TYPE0 cannot appear in a zone file",
+          "test.zone:9: bad TTL '2147483648' (seconds or units like 1h30m, at most 2147483647)",
+          "test.zone:10: missing RR type",
+          "test.zone:11: unknown RR type 'A'",
+      }));
 }
 
 TEST(Parser, DefaultTtlOption) {
   ParseOptions o = options();
   o.default_ttl = 77;
   Collected c = parse_text("a A 192.0.2.1\nb 5 A 192.0.2.2\nc A 192.0.2.3\n", o);
-  EXPECT_EQ(c.records, (std::vector<std::string>{"a.example. 77 IN A 192.0.2.1",
-                                                 "b.example. 5 IN A 192.0.2.2",
-                                                 "c.example. 5 IN A 192.0.2.3"}));
+  EXPECT_EQ(c.records,
+            (std::vector<std::string>{"a.example. 77 IN A 192.0.2.1", "b.example. 5 IN A 192.0.2.2",
+                                      "c.example. 5 IN A 192.0.2.3"}));
 }
 
 TEST(Parser, UnknownTypesAndGenericForm) {
@@ -373,14 +378,13 @@ TEST(Parser, Generate) {
       "$GENERATE 65535-65535 n${0,0,n} TXT \\$$\n"
       "$GENERATE 1-1 ${-1} A 192.0.2.1\n");
   EXPECT_TRUE(c.errors.empty()) << error_strings(c)[0];
-  EXPECT_EQ(c.records, (std::vector<std::string>{
-                           "h1.example. 3600 IN A 192.0.2.1", "h2.example. 3600 IN A 192.0.2.2",
-                           "r001.example. 60 IN PTR 00.x.example.",
-                           "r003.example. 60 IN PTR 02.x.example.",
-                           "r005.example. 60 IN PTR 04.x.example.",
-                           // no $TTL: the last explicit TTL (60) applies
-                           "nf.f.f.f.example. 60 IN TXT \"$65535\"",
-                           "0.example. 60 IN A 192.0.2.1"}));
+  EXPECT_EQ(c.records,
+            (std::vector<std::string>{
+                "h1.example. 3600 IN A 192.0.2.1", "h2.example. 3600 IN A 192.0.2.2",
+                "r001.example. 60 IN PTR 00.x.example.", "r003.example. 60 IN PTR 02.x.example.",
+                "r005.example. 60 IN PTR 04.x.example.",
+                // no $TTL: the last explicit TTL (60) applies
+                "nf.f.f.f.example. 60 IN TXT \"$65535\"", "0.example. 60 IN A 192.0.2.1"}));
   EXPECT_EQ(c.lines, (std::vector<size_t>{1, 1, 2, 2, 2, 3, 4}));
 }
 
@@ -396,20 +400,21 @@ TEST(Parser, GenerateErrors) {
       "$GENERATE 1-2 ${0,1,d,x} A 192.0.2.1\n"
       "$GENERATE 1-2 a..$ A 192.0.2.1\n"
       "$GENERATE 0-65535 h$ A 192.0.2.1\n");
-  EXPECT_EQ(error_strings(c),
-            (std::vector<std::string>{
-                "test.zone:1: $GENERATE needs a range, an owner, a type and rdata",
-                "test.zone:2: A: expected 1 field, got 2",
-                "test.zone:3: bad $GENERATE range '1-2/0' (expected start-stop[/step], start <= stop)",
-                "test.zone:4: bad $GENERATE range 'x' (expected start-stop[/step], start <= stop)",
-                "test.zone:5: $GENERATE value -1 is negative",
-                "test.zone:6: unterminated ${...} in $GENERATE template '${0'",
-                "test.zone:7: bad $GENERATE modifier '${0,300}' (expected ${offset[,width[,base]]} "
-                "with base d, o, x, X, n or N)",
-                "test.zone:8: bad $GENERATE modifier '${0,1,d,x}' (expected ${offset[,width[,base]]} "
-                "with base d, o, x, X, n or N)",
-                "test.zone:9: $GENERATE: bad owner name: empty label in name 'a..1'",
-            }));
+  EXPECT_EQ(
+      error_strings(c),
+      (std::vector<std::string>{
+          "test.zone:1: $GENERATE needs a range, an owner, a type and rdata",
+          "test.zone:2: A: expected 1 field, got 2",
+          "test.zone:3: bad $GENERATE range '1-2/0' (expected start-stop[/step], start <= stop)",
+          "test.zone:4: bad $GENERATE range 'x' (expected start-stop[/step], start <= stop)",
+          "test.zone:5: $GENERATE value -1 is negative",
+          "test.zone:6: unterminated ${...} in $GENERATE template '${0'",
+          "test.zone:7: bad $GENERATE modifier '${0,300}' (expected ${offset[,width[,base]]} "
+          "with base d, o, x, X, n or N)",
+          "test.zone:8: bad $GENERATE modifier '${0,1,d,x}' (expected ${offset[,width[,base]]} "
+          "with base d, o, x, X, n or N)",
+          "test.zone:9: $GENERATE: bad owner name: empty label in name 'a..1'",
+      }));
   EXPECT_EQ(c.records.size(), 65536u);  // the largest range allowed
 }
 
@@ -418,16 +423,16 @@ TEST(Parser, GenerateErrors) {
 TEST(Parser, SinkSeesAbsoluteOwnerAndWireRdata) {
   std::vector<uint8_t> rdata;
   dns::Name owner;
-  auto errors = parse_zone_text("www 300 IN MX 10 mail\n", "x.zone", options(),
-                                [&](const ParsedRecord& r) {
-                                  owner = r.owner;
-                                  rdata.assign(r.rdata.begin(), r.rdata.end());
-                                  EXPECT_EQ(r.type, dns::rrtype::kMX);
-                                  EXPECT_EQ(r.rclass, dns::rrclass::kIN);
-                                  EXPECT_EQ(r.ttl, 300u);
-                                  EXPECT_EQ(r.file, "x.zone");
-                                  EXPECT_EQ(r.line, 1u);
-                                });
+  auto errors =
+      parse_zone_text("www 300 IN MX 10 mail\n", "x.zone", options(), [&](const ParsedRecord& r) {
+        owner = r.owner;
+        rdata.assign(r.rdata.begin(), r.rdata.end());
+        EXPECT_EQ(r.type, dns::rrtype::kMX);
+        EXPECT_EQ(r.rclass, dns::rrclass::kIN);
+        EXPECT_EQ(r.ttl, 300u);
+        EXPECT_EQ(r.file, "x.zone");
+        EXPECT_EQ(r.line, 1u);
+      });
   EXPECT_TRUE(errors.empty());
   EXPECT_EQ(owner.to_text(), "www.example.");
   const uint8_t want[] = {0, 10, 4, 'm', 'a', 'i', 'l', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};

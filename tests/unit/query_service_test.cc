@@ -56,8 +56,8 @@ std::shared_ptr<const zone::Zone> load(const std::string& origin, const std::str
 }
 
 std::vector<uint8_t> make_query(uint16_t id, const std::string& qname, uint16_t qtype) {
-  std::vector<uint8_t> q = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0, 0, 0, 1,
-                            0, 0, 0, 0, 0, 0};
+  std::vector<uint8_t> q = {
+      static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
   auto name = dns::Name::parse_absolute(qname);
   EXPECT_TRUE(name.has_value());
   q.insert(q.end(), name->data(), name->data() + name->size());
@@ -326,8 +326,8 @@ TEST_F(QueryServiceTest, EveryWorkerAnswers) {
   // Each client socket has its own source port, which SO_REUSEPORT hashes to
   // one of the workers' sockets: with 30 clients every worker gets some.
   for (int i = 0; i < 30; ++i) {
-    auto answer = udp_exchange(i % 2 ? v4() : v6(),
-                               make_query(static_cast<uint16_t>(i), "www.example.", dns::rrtype::kA));
+    auto answer = udp_exchange(
+        i % 2 ? v4() : v6(), make_query(static_cast<uint16_t>(i), "www.example.", dns::rrtype::kA));
     ASSERT_TRUE(answer.has_value()) << "query " << i;
     EXPECT_EQ(parse_reply(*answer).id, i);
     EXPECT_EQ(parse_reply(*answer).rcode, dns::rcode::kNoError);
@@ -627,7 +627,8 @@ TEST_F(QueryServiceTest, WildcardListenerRepliesFromTheQueriedAddress) {
   // socket would never see it.
   for (const char* host : {"127.0.0.2", "127.0.0.1", "::1"}) {
     SCOPED_TRACE(host);
-    auto answer = udp_exchange(address(host, port_), make_query(21, "www.example.", dns::rrtype::kA));
+    auto answer =
+        udp_exchange(address(host, port_), make_query(21, "www.example.", dns::rrtype::kA));
     ASSERT_TRUE(answer.has_value());
     EXPECT_EQ(parse_reply(*answer).id, 21);
     net::UniqueFd fd = tcp_connect(address(host, port_));
@@ -655,6 +656,21 @@ TEST_F(QueryServiceTest, BindErrorNamesTheAddress) {
   holder.reset();
   started = service_.start(options, holder_);
   EXPECT_TRUE(started.has_value()) << started.error();
+}
+
+TEST_F(QueryServiceTest, SecondServiceOnTheSameAddressIsRefused) {
+  start();
+  // SO_REUSEPORT would let the second one share the port and take part of
+  // the traffic without anyone noticing.
+  QueryService second;
+  QueryServiceOptions options;
+  options.listen = {v6()};
+  auto started = second.start(options, holder_);
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error(),
+            "cannot bind ::1@" + std::to_string(port_) + "/udp: Address already in use");
+  // The first one is unaffected.
+  EXPECT_TRUE(udp_exchange(v6(), make_query(3, "www.example.", dns::rrtype::kA)).has_value());
 }
 
 TEST_F(QueryServiceTest, InvalidOptionsAreRejected) {

@@ -95,137 +95,55 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {"A",
-     "192.0.2.1",
-     "192.0.2.1",
-     "c0000201"},
-    {"A",
-     "0.0.0.0",
-     "0.0.0.0",
-     "00000000"},
-    {"AAAA",
-     "2001:db8::1",
-     "2001:db8::1",
+    {"A", "192.0.2.1", "192.0.2.1", "c0000201"},
+    {"A", "0.0.0.0", "0.0.0.0", "00000000"},
+    {"AAAA", "2001:db8::1", "2001:db8::1", "20010db8000000000000000000000001"},
+    {"AAAA", "::ffff:1.2.3.4", "::ffff:1.2.3.4", "00000000000000000000ffff01020304"},
+    {"AAAA", "2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1",
      "20010db8000000000000000000000001"},
-    {"AAAA",
-     "::ffff:1.2.3.4",
-     "::ffff:1.2.3.4",
-     "00000000000000000000ffff01020304"},
-    {"AAAA",
-     "2001:0DB8:0000:0000:0000:0000:0000:0001",
-     "2001:db8::1",
-     "20010db8000000000000000000000001"},
-    {"NS",
-     "ns1.example.",
-     "ns1.example.",
-     "036e7331076578616d706c6500"},
-    {"NS",
-     "ns1",
-     "ns1.example.",
-     "036e7331076578616d706c6500"},
-    {"CNAME",
-     "@",
-     "example.",
-     "076578616d706c6500"},
-    {"CNAME",
-     "a\\.b.Example.",
-     "a\\.b.Example.",
-     "03612e62074578616d706c6500"},
-    {"PTR",
-     "host.example.",
-     "host.example.",
-     "04686f7374076578616d706c6500"},
-    {"MB",
-     "mb",
-     "mb.example.",
-     "026d62076578616d706c6500"},
-    {"MG",
-     "mg.example.",
-     "mg.example.",
-     "026d67076578616d706c6500"},
-    {"MR",
-     "mr.example.",
-     "mr.example.",
-     "026d72076578616d706c6500"},
-    {"SOA",
-     "ns1 hostmaster 2024010101 1h 30m 2w 1d",
+    {"NS", "ns1.example.", "ns1.example.", "036e7331076578616d706c6500"},
+    {"NS", "ns1", "ns1.example.", "036e7331076578616d706c6500"},
+    {"CNAME", "@", "example.", "076578616d706c6500"},
+    {"CNAME", "a\\.b.Example.", "a\\.b.Example.", "03612e62074578616d706c6500"},
+    {"PTR", "host.example.", "host.example.", "04686f7374076578616d706c6500"},
+    {"MB", "mb", "mb.example.", "026d62076578616d706c6500"},
+    {"MG", "mg.example.", "mg.example.", "026d67076578616d706c6500"},
+    {"MR", "mr.example.", "mr.example.", "026d72076578616d706c6500"},
+    {"SOA", "ns1 hostmaster 2024010101 1h 30m 2w 1d",
      "ns1.example. hostmaster.example. 2024010101 3600 1800 1209600 86400",
      "036e7331076578616d706c65000a686f73746d6173746572076578616d706c650078a3"
      "f17500000e10000007080012750000015180"},
-    {"SOA",
-     "ns1.example. hostmaster.example. 4294967295 7200 3600 1209600 300",
+    {"SOA", "ns1.example. hostmaster.example. 4294967295 7200 3600 1209600 300",
      "ns1.example. hostmaster.example. 4294967295 7200 3600 1209600 300",
      "036e7331076578616d706c65000a686f73746d6173746572076578616d706c6500ffff"
      "ffff00001c2000000e10001275000000012c"},
-    {"MX",
-     "10 mx",
-     "10 mx.example.",
-     "000a026d78076578616d706c6500"},
-    {"MX",
-     "0 .",
-     "0 .",
-     "000000"},
-    {"TXT",
-     "\"hello world\" unquoted \"a\\\"b\\\\c\" \"\"",
+    {"MX", "10 mx", "10 mx.example.", "000a026d78076578616d706c6500"},
+    {"MX", "0 .", "0 .", "000000"},
+    {"TXT", "\"hello world\" unquoted \"a\\\"b\\\\c\" \"\"",
      "\"hello world\" \"unquoted\" \"a\\\"b\\\\c\" \"\"",
      "0b68656c6c6f20776f726c6408756e71756f746564056122625c6300"},
-    {"TXT",
-     "\"\\010\\255~\" \"tab\\009\"",
-     "\"\\010\\255~\" \"tab\\009\"",
-     "030aff7e0474616209"},
-    {"TXT",
-     "a\\032b \\\"",
-     "\"a b\" \"\\\"\"",
-     "036120620122"},
-    {"SPF",
-     "\"v=spf1 -all\"",
-     "\"v=spf1 -all\"",
-     "0b763d73706631202d616c6c"},
-    {"HINFO",
-     "\"PC\" \"Linux 6\"",
-     "\"PC\" \"Linux 6\"",
-     "025043074c696e75782036"},
-    {"HINFO",
-     "PC Linux",
-     "\"PC\" \"Linux\"",
-     "025043054c696e7578"},
-    {"MINFO",
-     "a b.example.",
-     "a.example. b.example.",
+    {"TXT", "\"\\010\\255~\" \"tab\\009\"", "\"\\010\\255~\" \"tab\\009\"", "030aff7e0474616209"},
+    {"TXT", "a\\032b \\\"", "\"a b\" \"\\\"\"", "036120620122"},
+    {"SPF", "\"v=spf1 -all\"", "\"v=spf1 -all\"", "0b763d73706631202d616c6c"},
+    {"HINFO", "\"PC\" \"Linux 6\"", "\"PC\" \"Linux 6\"", "025043074c696e75782036"},
+    {"HINFO", "PC Linux", "\"PC\" \"Linux\"", "025043054c696e7578"},
+    {"MINFO", "a b.example.", "a.example. b.example.",
      "0161076578616d706c65000162076578616d706c6500"},
-    {"RP",
-     "mbox.example. txt",
-     "mbox.example. txt.example.",
+    {"RP", "mbox.example. txt", "mbox.example. txt.example.",
      "046d626f78076578616d706c650003747874076578616d706c6500"},
-    {"AFSDB",
-     "1 a",
-     "1 a.example.",
-     "00010161076578616d706c6500"},
-    {"KX",
-     "10 kx.example.",
-     "10 kx.example.",
-     "000a026b78076578616d706c6500"},
-    {"SRV",
-     "0 5 5060 sip",
-     "0 5 5060 sip.example.",
-     "0000000513c403736970076578616d706c6500"},
-    {"SRV",
-     "65535 65535 65535 .",
-     "65535 65535 65535 .",
-     "ffffffffffff00"},
-    {"NAPTR",
-     "100 10 \"S\" \"SIP+D2U\" \"!^.*$!sip:x@example.com!\" _sip._udp",
+    {"AFSDB", "1 a", "1 a.example.", "00010161076578616d706c6500"},
+    {"KX", "10 kx.example.", "10 kx.example.", "000a026b78076578616d706c6500"},
+    {"SRV", "0 5 5060 sip", "0 5 5060 sip.example.", "0000000513c403736970076578616d706c6500"},
+    {"SRV", "65535 65535 65535 .", "65535 65535 65535 .", "ffffffffffff00"},
+    {"NAPTR", "100 10 \"S\" \"SIP+D2U\" \"!^.*$!sip:x@example.com!\" _sip._udp",
      "100 10 \"S\" \"SIP+D2U\" \"!^.*$!sip:x@example.com!\" _sip._udp.example.",
      "0064000a0153075349502b44325518215e2e2a24217369703a78406578616d706c652e"
      "636f6d21045f736970045f756470076578616d706c6500"},
-    {"NAPTR",
-     "100 50 \"a\" \"z3950+N2L+N2C\" \"\" cidserver.example.com.",
+    {"NAPTR", "100 50 \"a\" \"z3950+N2L+N2C\" \"\" cidserver.example.com.",
      "100 50 \"a\" \"z3950+N2L+N2C\" \"\" cidserver.example.com.",
      "0064003201610d7a333935302b4e324c2b4e3243000963696473657276657207657861"
      "6d706c6503636f6d00"},
-    {"DNAME",
-     "target.example.org.",
-     "target.example.org.",
+    {"DNAME", "target.example.org.", "target.example.org.",
      "06746172676574076578616d706c65036f726700"},
     {"DS",
      "12345 8 2 49fd46e6c4b45c55d4ac69cbd3cd34ac 1afe51de49fd46e6c4b45c55d4a"
@@ -234,14 +152,10 @@ const Case kCases[] = {
      "69CB",
      "3039080249fd46e6c4b45c55d4ac69cbd3cd34ac1afe51de49fd46e6c4b45c55d4ac69"
      "cb"},
-    {"DS",
-     "60485 RSASHA1 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
+    {"DS", "60485 RSASHA1 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
      "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
      "ec4505012bb183af5f22588179a53b0a98631fad1a292118"},
-    {"CDS",
-     "0 0 0 00",
-     "0 0 0 00",
-     "0000000000"},
+    {"CDS", "0 0 0 00", "0 0 0 00", "0000000000"},
     {"DNSKEY",
      "257 3 8 AwEAAagAIKlVZrpC6Ia7gEzahOR+9W29euxhJhVVLOyQbSEW0O8gcCjF FVQUT"
      "f6v58fLjwBd0YI0EzrAcQqBGCzh/RStIoO8g0NfnfL2MTJRkxoX bfDaUeVPQuYEhg37NZ"
@@ -270,10 +184,7 @@ const Case kCases[] = {
      "JkqmVfRvMGPmM1x8fGAa2XhSA==",
      "0100030da09311112cf9138818cd2feae970ebbd4d6a30f6088c25b325a39abbc5cd11"
      "97aa098283e5aaf421177c2aa5d714992a9957d1bcc18f98cd71f1f1806b65e148"},
-    {"CDNSKEY",
-     "0 3 0 AA==",
-     "0 3 0 AA==",
-     "0000030000"},
+    {"CDNSKEY", "0 3 0 AA==", "0 3 0 AA==", "0000030000"},
     {"KEY",
      "256 3 5 AQPSKmynfzW4kyBv015MUG2DeIQ3Cbl+BBZH4b/0PY1kxkmvHjcZc8nokfzj31"
      "GajIQKY+5CptLr3buXA10hWqTkF7H6RfoRqXQeogmMHfpftf6zMv1LyBUgia7za6ZEzOJB"
@@ -292,105 +203,55 @@ const Case kCases[] = {
      "pC6Ia7gEzahOR+9W29euxhJhVVLOyQbSEW0O8gcCjF",
      "0001080200000e1065920080656922003039076578616d706c650003010001a80020a9"
      "5566ba42e886bb804cda84e47ef56dbd7aec612615552cec906d2116d0ef207028c5"},
-    {"RRSIG",
-     "TYPE1234 ECDSAP256SHA256 2 1h 1700000000 1 12345 example. AwEA AQ==",
+    {"RRSIG", "TYPE1234 ECDSAP256SHA256 2 1h 1700000000 1 12345 example. AwEA AQ==",
      "TYPE1234 13 2 3600 20231114221320 19700101000001 12345 example. AwEAAQ"
      "==",
      "04d20d0200000e106553f100000000013039076578616d706c650003010001"},
-    {"RRSIG",
-     "NSEC3PARAM 8 0 0 21060207062815 19700101000000 0 . AA==",
+    {"RRSIG", "NSEC3PARAM 8 0 0 21060207062815 19700101000000 0 . AA==",
      "NSEC3PARAM 8 0 0 21060207062815 19700101000000 0 . AA==",
      "0033080000000000ffffffff0000000000000000"},
-    {"SIG",
-     "A 8 2 3600 20240101000000 20231201000000 12345 example. AA==",
+    {"SIG", "A 8 2 3600 20240101000000 20231201000000 12345 example. AA==",
      "A 8 2 3600 20240101000000 20231201000000 12345 example. AA==",
      "0001080200000e1065920080656922003039076578616d706c650000"},
-    {"NSEC",
-     "host.example. A NS SOA MX TXT AAAA RRSIG NSEC DNSKEY TYPE1234 CAA",
+    {"NSEC", "host.example. A NS SOA MX TXT AAAA RRSIG NSEC DNSKEY TYPE1234 CAA",
      "host.example. A NS SOA MX TXT AAAA RRSIG NSEC DNSKEY CAA TYPE1234",
      "04686f7374076578616d706c6500000762018008000380010140041b00000000000000"
      "0000000000000000000000000000000000000020"},
-    {"NSEC",
-     "next.example. NS A NS",
-     "next.example. A NS",
-     "046e657874076578616d706c6500000160"},
-    {"NSEC",
-     "next.example.",
-     "next.example.",
-     "046e657874076578616d706c6500"},
-    {"NSEC3",
-     "1 1 12 aabbccdd 2VPTU5TIMAMQTTGL4LUU9KG21E0AOR3S A RRSIG",
+    {"NSEC", "next.example. NS A NS", "next.example. A NS", "046e657874076578616d706c6500000160"},
+    {"NSEC", "next.example.", "next.example.", "046e657874076578616d706c6500"},
+    {"NSEC3", "1 1 12 aabbccdd 2VPTU5TIMAMQTTGL4LUU9KG21E0AOR3S A RRSIG",
      "1 1 12 AABBCCDD 2vptu5timamqttgl4luu9kg21e0aor3s A RRSIG",
      "0101000c04aabbccdd1417f3df17b2b2adaef615257de4d2020b80ac6c7c0006400000"
      "000002"},
-    {"NSEC3",
-     "1 0 0 - 2vptu5timamqttgl4luu9kg21e0aor3s",
+    {"NSEC3", "1 0 0 - 2vptu5timamqttgl4luu9kg21e0aor3s",
      "1 0 0 - 2vptu5timamqttgl4luu9kg21e0aor3s",
      "01000000001417f3df17b2b2adaef615257de4d2020b80ac6c7c"},
-    {"NSEC3PARAM",
-     "1 0 10 AABBCCDD",
-     "1 0 10 AABBCCDD",
-     "0100000a04aabbccdd"},
-    {"NSEC3PARAM",
-     "1 0 0 -",
-     "1 0 0 -",
-     "0100000000"},
-    {"TLSA",
-     "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
+    {"NSEC3PARAM", "1 0 10 AABBCCDD", "1 0 10 AABBCCDD", "0100000a04aabbccdd"},
+    {"NSEC3PARAM", "1 0 0 -", "1 0 0 -", "0100000000"},
+    {"TLSA", "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
      "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
      "0301010c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6"},
-    {"SMIMEA",
-     "3 1 1 0c72ac70",
-     "3 1 1 0C72AC70",
-     "0301010c72ac70"},
-    {"SSHFP",
-     "1 1 123456789abcdef67890123456789abcdef67890",
+    {"SMIMEA", "3 1 1 0c72ac70", "3 1 1 0C72AC70", "0301010c72ac70"},
+    {"SSHFP", "1 1 123456789abcdef67890123456789abcdef67890",
      "1 1 123456789ABCDEF67890123456789ABCDEF67890",
      "0101123456789abcdef67890123456789abcdef67890"},
-    {"CAA",
-     "0 issue \"letsencrypt.org\"",
-     "0 issue \"letsencrypt.org\"",
+    {"CAA", "0 issue \"letsencrypt.org\"", "0 issue \"letsencrypt.org\"",
      "000569737375656c657473656e63727970742e6f7267"},
-    {"CAA",
-     "128 tbs \"Unknown; \\\"x\"",
-     "128 tbs \"Unknown; \\\"x\"",
+    {"CAA", "128 tbs \"Unknown; \\\"x\"", "128 tbs \"Unknown; \\\"x\"",
      "8003746273556e6b6e6f776e3b202278"},
-    {"CAA",
-     "0 issue \"\"",
-     "0 issue \"\"",
-     "00056973737565"},
-    {"CAA",
-     "0 iodef mailto:x@example.com",
-     "0 iodef \"mailto:x@example.com\"",
+    {"CAA", "0 issue \"\"", "0 issue \"\"", "00056973737565"},
+    {"CAA", "0 iodef mailto:x@example.com", "0 iodef \"mailto:x@example.com\"",
      "0005696f6465666d61696c746f3a78406578616d706c652e636f6d"},
-    {"URI",
-     "10 1 \"https://example.com/\"",
-     "10 1 \"https://example.com/\"",
+    {"URI", "10 1 \"https://example.com/\"", "10 1 \"https://example.com/\"",
      "000a000168747470733a2f2f6578616d706c652e636f6d2f"},
-    {"EUI48",
-     "00-11-22-33-44-55",
-     "00-11-22-33-44-55",
-     "001122334455"},
-    {"EUI48",
-     "AA-BB-CC-DD-EE-FF",
-     "aa-bb-cc-dd-ee-ff",
-     "aabbccddeeff"},
-    {"EUI64",
-     "00-11-22-33-44-55-66-77",
-     "00-11-22-33-44-55-66-77",
-     "0011223344556677"},
-    {"OPENPGPKEY",
-     "AwEAAQ==",
-     "AwEAAQ==",
-     "03010001"},
-    {"DHCID",
-     "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=",
+    {"EUI48", "00-11-22-33-44-55", "00-11-22-33-44-55", "001122334455"},
+    {"EUI48", "AA-BB-CC-DD-EE-FF", "aa-bb-cc-dd-ee-ff", "aabbccddeeff"},
+    {"EUI64", "00-11-22-33-44-55-66-77", "00-11-22-33-44-55-66-77", "0011223344556677"},
+    {"OPENPGPKEY", "AwEAAQ==", "AwEAAQ==", "03010001"},
+    {"DHCID", "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=",
      "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=",
      "000201636fc0b8271c82825bb1ac5c41cf5351aa69b4febd94e8f17cdb95000da48c40"},
-    {"CSYNC",
-     "66 3 A NS AAAA",
-     "66 3 A NS AAAA",
-     "000000420003000460000008"},
+    {"CSYNC", "66 3 A NS AAAA", "66 3 A NS AAAA", "000000420003000460000008"},
     {"ZONEMD",
      "2024010101 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56"
      "664C5D3D60C72AC70B745AC19998811B131D662C9",
@@ -398,13 +259,8 @@ const Case kCases[] = {
      "664C5D3D60C72AC70B745AC19998811B131D662C9",
      "78a3f17501010c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664"
      "c5d3d60c72ac70b745ac19998811b131d662c9"},
-    {"SVCB",
-     "0 foo.example.",
-     "0 foo.example.",
-     "000003666f6f076578616d706c6500"},
-    {"SVCB",
-     "1 . alpn=h2,h3 port=8443",
-     "1 . alpn=h2,h3 port=8443",
+    {"SVCB", "0 foo.example.", "0 foo.example.", "000003666f6f076578616d706c6500"},
+    {"SVCB", "1 . alpn=h2,h3 port=8443", "1 . alpn=h2,h3 port=8443",
      "000100000100060268320268330003000220fb"},
     {"SVCB",
      "1 . port=8443 ipv6hint=2001:db8::1,::1 mandatory=ipv6hint,port ipv4hin"
@@ -422,25 +278,17 @@ const Case kCases[] = {
      "001003666f6f076578616d706c65036f7267000005004a0048fe0d004401002000201d"
      "77eb1c522d08605b179d4214ee4a3635df7e17c336ea9006655a73fcaad63e00040001"
      "000164156563682d73697465732e6578616d706c652e6e65740000"},
-    {"SVCB",
-     "1 foo.example.com. key667=\"hello\"",
-     "1 foo.example.com. key667=\"hello\"",
+    {"SVCB", "1 foo.example.com. key667=\"hello\"", "1 foo.example.com. key667=\"hello\"",
      "000103666f6f076578616d706c6503636f6d00029b000568656c6c6f"},
-    {"SVCB",
-     "1 foo.example.com. key667=\"hello\\210qoo\"",
+    {"SVCB", "1 foo.example.com. key667=\"hello\\210qoo\"",
      "1 foo.example.com. key667=\"hello\\210qoo\"",
      "000103666f6f076578616d706c6503636f6d00029b000968656c6c6fd2716f6f"},
-    {"HTTPS",
-     "1 . alpn=\"h2,h\\\\,3\" key65001 key65002=\"a b\"",
+    {"HTTPS", "1 . alpn=\"h2,h\\\\,3\" key65001 key65002=\"a b\"",
      "1 . alpn=h2,h\\\\,3 key65001 key65002=\"a b\"",
      "0001000001000702683203682c33fde90000fdea0003612062"},
-    {"HTTPS",
-     "1 . key1=\\002h2 key3=\\000\\080",
-     "1 . alpn=h2 port=80",
+    {"HTTPS", "1 . key1=\\002h2 key3=\\000\\080", "1 . alpn=h2 port=80",
      "00010000010003026832000300020050"},
-    {"HTTPS",
-     "1 . alpn=f\\\\\\\\oo\\\\,bar,h2",
-     "1 . alpn=f\\\\\\\\oo\\\\,bar,h2",
+    {"HTTPS", "1 . alpn=f\\\\\\\\oo\\\\,bar,h2", "1 . alpn=f\\\\\\\\oo\\\\,bar,h2",
      "0001000001000c08665c6f6f2c626172026832"},
 };
 
@@ -476,10 +324,10 @@ TEST_P(RoundTrip, FromWireInMessage) {
   std::vector<uint8_t> bytes = unhex(c.wire);
   std::vector<uint8_t> msg(12, 0);  // a header, then the rdata
   msg.insert(msg.end(), bytes.begin(), bytes.end());
-  msg.push_back(0xFF);  // bytes after the rdata must not be read as part of it
+  msg.push_back(0xFF);                // bytes after the rdata must not be read as part of it
   std::vector<uint8_t> out = {0xAA};  // rdata_from_wire appends
-  ASSERT_TRUE(rdata_from_wire(type, msg.data(), msg.size(), 12,
-                              static_cast<uint16_t>(bytes.size()), out));
+  ASSERT_TRUE(
+      rdata_from_wire(type, msg.data(), msg.size(), 12, static_cast<uint16_t>(bytes.size()), out));
   EXPECT_EQ(out.size(), bytes.size() + 1);
   EXPECT_EQ(std::vector<uint8_t>(out.begin() + 1, out.end()), bytes);
 }
@@ -519,8 +367,8 @@ TEST(RdataFromWire, DecompressesRfc1035Types) {
   EXPECT_EQ(*decompress("NS", {0xC0, 12}), "example.");
   EXPECT_EQ(*decompress("CNAME", {3, 'w', 'w', 'w', 0xC0, 12}), "www.example.");
   EXPECT_EQ(*decompress("PTR", {0xC0, 12}), "example.");
-  EXPECT_EQ(*decompress("SOA", {2, 'n', 's', 0xC0, 12, 0xC0, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0,
-                                3, 0, 0, 0, 4, 0, 0, 0, 5}),
+  EXPECT_EQ(*decompress("SOA", {2, 'n', 's', 0xC0, 12, 0xC0, 12, 0, 0, 0, 1, 0, 0, 0,
+                                2, 0,   0,   0,    3,  0,    0,  0, 4, 0, 0, 0, 5}),
             "ns.example. example. 1 2 3 4 5");
   EXPECT_EQ(*decompress("MINFO", {0xC0, 12, 1, 'a', 0xC0, 12}), "example. a.example.");
 }
@@ -536,7 +384,8 @@ TEST(RdataFromWire, RejectsCompressionInNewerTypes) {
   EXPECT_FALSE(decompress("KX", {0, 1, 0xC0, 12}));
   EXPECT_FALSE(decompress("NSEC", {0xC0, 12, 0, 1, 0x40}));  // RFC 4034 4.1.1
   EXPECT_FALSE(decompress("SVCB", {0, 1, 0xC0, 12}));        // RFC 9460 2.2
-  std::vector<uint8_t> rrsig = {0, 1, 8, 2, 0, 0, 0, 60, 0, 0, 0, 2, 0, 0, 0, 1, 0, 7, 0xC0, 12, 0xAB};
+  std::vector<uint8_t> rrsig = {0, 1, 8, 2, 0, 0, 0, 60,   0,  0,   0,
+                                2, 0, 0, 0, 1, 0, 7, 0xC0, 12, 0xAB};
   EXPECT_FALSE(decompress("RRSIG", rrsig));
   rrsig[18] = 0;  // signer "." instead of the pointer
   rrsig.erase(rrsig.begin() + 19);
@@ -553,9 +402,9 @@ TEST(RdataFromWire, RejectsBadPointersAndOverruns) {
   EXPECT_FALSE(rdata_from_wire(rrtype::kMX, m.bytes.data(), m.bytes.size(), m.rdata_at, 5, out));
   EXPECT_TRUE(out.empty());
   // rdlen beyond the message.
-  EXPECT_EQ(rdata_from_wire(rrtype::kA, m.bytes.data(), m.bytes.size(), m.rdata_at, 100, out)
-                .error(),
-            Errc::kTruncated);
+  EXPECT_EQ(
+      rdata_from_wire(rrtype::kA, m.bytes.data(), m.bytes.size(), m.rdata_at, 100, out).error(),
+      Errc::kTruncated);
   // Trailing octets after the last field.
   EXPECT_FALSE(decompress("NS", {0xC0, 12, 0}));
   EXPECT_FALSE(decompress("A", {1, 2, 3, 4, 5}));
@@ -594,7 +443,8 @@ TEST(RdataGeneric, KnownTypeIsValidatedAndPrintedNormally) {
   ASSERT_TRUE(w);
   EXPECT_EQ(rdata_to_text(rrtype::kA, *w), "192.0.2.1");
   EXPECT_EQ(error_of("A", "\\# 3 010203"), "generic rdata is not valid A data");
-  EXPECT_EQ(error_of("MX", "\\# 5 000a 01 61 00 00"), "generic rdata: length 5 but 6 octets of data");
+  EXPECT_EQ(error_of("MX", "\\# 5 000a 01 61 00 00"),
+            "generic rdata: length 5 but 6 octets of data");
   EXPECT_EQ(error_of("MX", "\\# 6 000a 01 61 00 00"), "generic rdata is not valid MX data");
 }
 
@@ -676,10 +526,12 @@ TEST(RdataErrors, StringsAndNames) {
 TEST(RdataErrors, Dnssec) {
   EXPECT_EQ(error_of("DS", "1 8 2 abc"), "DS digest: odd number of hex digits");
   EXPECT_EQ(error_of("DS", "1 8 2 abcg"), "DS digest: bad hex 'abcg'");
-  EXPECT_EQ(error_of("DNSKEY", "256 3 8 AwE"), "DNSKEY public key: base64 data ends in a partial group");
+  EXPECT_EQ(error_of("DNSKEY", "256 3 8 AwE"),
+            "DNSKEY public key: base64 data ends in a partial group");
   EXPECT_EQ(error_of("DNSKEY", "256 3 8 Aw== AQ=="), "DNSKEY public key: bad base64 'AQ=='");
   EXPECT_EQ(error_of("DNSKEY", "256 3 8 A*=="), "DNSKEY public key: bad base64 'A*=='");
-  EXPECT_EQ(error_of("DNSKEY", "256 3 NOPE AA=="), "DNSKEY algorithm: bad number 'NOPE' (expected 0-255)");
+  EXPECT_EQ(error_of("DNSKEY", "256 3 NOPE AA=="),
+            "DNSKEY algorithm: bad number 'NOPE' (expected 0-255)");
   EXPECT_EQ(error_of("RRSIG", "FOO 8 2 1 1 1 1 . AA=="), "RRSIG type covered: unknown type 'FOO'");
   EXPECT_EQ(error_of("RRSIG", "A 8 2 1 20230229000000 1 1 . AA=="),
             "RRSIG expiration: bad time '20230229000000' (expected YYYYMMDDHHmmSS or seconds)");
@@ -719,7 +571,8 @@ TEST(RdataErrors, Svcb) {
             "SVCB parameters: bad ipv6hint value '1.2.3.4': expected a list of addresses");
   EXPECT_EQ(error_of("SVCB", "1 . no-default-alpn=x alpn=h2"),
             "SVCB parameters: bad no-default-alpn value 'x': takes no value");
-  EXPECT_EQ(error_of("SVCB", "1 . ech=***"), "SVCB parameters: bad ech value '***': expected base64");
+  EXPECT_EQ(error_of("SVCB", "1 . ech=***"),
+            "SVCB parameters: bad ech value '***': expected base64");
   EXPECT_EQ(error_of("SVCB", "1 . key1=\\000"), "SVCB parameters: empty alpn identifier");
   // AliasMode may carry parameters (RFC 9460 2.4.2: they are ignored).
   EXPECT_TRUE(from_text(rrtype::kSVCB, "0 foo.example. port=1"));
@@ -764,8 +617,7 @@ TEST(RdataTime, DatesAndIntegers) {
 TEST(RdataTime, PeriodsWithUnits) {
   auto w = from_text(rrtype::kSOA, "a b 1 1w2d3h4m5s 1W 1D 1H");
   ASSERT_TRUE(w);
-  EXPECT_EQ(rdata_to_text(rrtype::kSOA, *w),
-            "a.example. b.example. 1 788645 604800 86400 3600");
+  EXPECT_EQ(rdata_to_text(rrtype::kSOA, *w), "a.example. b.example. 1 788645 604800 86400 3600");
 }
 
 // --- rdata_is_valid ---
@@ -780,9 +632,9 @@ TEST(RdataIsValid, Structure) {
   EXPECT_FALSE(valid("AAAA", std::vector<uint8_t>(15)));
   EXPECT_TRUE(valid("NS", {0}));
   EXPECT_FALSE(valid("NS", {}));
-  EXPECT_FALSE(valid("NS", {1, 'a'}));                 // no root label
-  EXPECT_FALSE(valid("NS", {0xC0, 12}));               // stored names are uncompressed
-  EXPECT_FALSE(valid("NS", {64}));                     // label over 63
+  EXPECT_FALSE(valid("NS", {1, 'a'}));    // no root label
+  EXPECT_FALSE(valid("NS", {0xC0, 12}));  // stored names are uncompressed
+  EXPECT_FALSE(valid("NS", {64}));        // label over 63
   std::vector<uint8_t> long_name;
   for (int i = 0; i < 4; ++i) {
     long_name.push_back(63);
@@ -792,11 +644,11 @@ TEST(RdataIsValid, Structure) {
   EXPECT_FALSE(valid("NS", long_name));
   EXPECT_FALSE(valid("SOA", std::vector<uint8_t>(21)));
   EXPECT_TRUE(valid("SOA", std::vector<uint8_t>(22)));
-  EXPECT_FALSE(valid("TXT", {}));                      // at least one string
+  EXPECT_FALSE(valid("TXT", {}));  // at least one string
   EXPECT_FALSE(valid("TXT", {3, 'a', 'b'}));
   EXPECT_TRUE(valid("TXT", {0, 0}));
-  EXPECT_TRUE(valid("TYPE65534", {0xC0}));             // unknown: anything
-  EXPECT_TRUE(valid("LOC", {}));                       // no description: anything
+  EXPECT_TRUE(valid("TYPE65534", {0xC0}));  // unknown: anything
+  EXPECT_TRUE(valid("LOC", {}));            // no description: anything
 }
 
 TEST(RdataIsValid, Bitmaps) {
@@ -809,15 +661,15 @@ TEST(RdataIsValid, Bitmaps) {
   std::vector<uint8_t> w33 = {0, 0, 33};
   w33.insert(w33.end(), 33, 1);
   EXPECT_FALSE(valid("NSEC", w33));
-  EXPECT_FALSE(valid("NSEC", {0, 0, 2, 0x40}));        // truncated
+  EXPECT_FALSE(valid("NSEC", {0, 0, 2, 0x40}));  // truncated
 }
 
 TEST(RdataIsValid, Nsec3AndCaa) {
-  EXPECT_FALSE(valid("NSEC3", {1, 0, 0, 0, 0, 0}));           // empty next hash
+  EXPECT_FALSE(valid("NSEC3", {1, 0, 0, 0, 0, 0}));  // empty next hash
   EXPECT_TRUE(valid("NSEC3", {1, 0, 0, 0, 0, 1, 0xAB}));
-  EXPECT_FALSE(valid("NSEC3", {1, 0, 0, 0, 1}));              // salt runs out
+  EXPECT_FALSE(valid("NSEC3", {1, 0, 0, 0, 1}));  // salt runs out
   EXPECT_TRUE(valid("CAA", {0, 5, 'i', 's', 's', 'u', 'e'}));
-  EXPECT_FALSE(valid("CAA", {0, 0}));                         // empty tag (RFC 8659 4.1)
+  EXPECT_FALSE(valid("CAA", {0, 0}));  // empty tag (RFC 8659 4.1)
   EXPECT_FALSE(valid("CAA", {0, 2, 'a', '-'}));
   EXPECT_FALSE(valid("CAA", {0, 3, 'a'}));
 }
@@ -829,24 +681,24 @@ TEST(RdataIsValid, SvcParams) {
     return valid("SVCB", r);
   };
   EXPECT_TRUE(svcb({}));
-  EXPECT_TRUE(svcb({0, 3, 0, 2, 1, 187}));                       // port=443
-  EXPECT_FALSE(svcb({0, 3, 0, 3, 1, 187, 0}));                   // port of 3 octets
+  EXPECT_TRUE(svcb({0, 3, 0, 2, 1, 187}));                            // port=443
+  EXPECT_FALSE(svcb({0, 3, 0, 3, 1, 187, 0}));                        // port of 3 octets
   EXPECT_FALSE(svcb({0, 3, 0, 2, 1, 187, 0, 1, 0, 3, 2, 'h', '2'}));  // keys out of order
-  EXPECT_FALSE(svcb({0, 3, 0, 2, 1, 187, 0, 3, 0, 2, 1, 187}));  // duplicate key
-  EXPECT_FALSE(svcb({0, 1, 0, 0}));                              // empty alpn
-  EXPECT_FALSE(svcb({0, 1, 0, 2, 0, 'x'}));                      // empty alpn id
-  EXPECT_FALSE(svcb({0, 1, 0, 2, 5, 'x'}));                      // alpn id overruns
-  EXPECT_FALSE(svcb({0, 2, 0, 1, 0}));                           // no-default-alpn + value
-  EXPECT_FALSE(svcb({0, 4, 0, 5, 1, 2, 3, 4, 5}));               // ipv4hint 5 octets
-  EXPECT_FALSE(svcb({0, 6, 0, 4, 1, 2, 3, 4}));                  // ipv6hint 4 octets
-  EXPECT_FALSE(svcb({0, 0, 0, 2, 0, 3}));                        // mandatory port, absent
+  EXPECT_FALSE(svcb({0, 3, 0, 2, 1, 187, 0, 3, 0, 2, 1, 187}));       // duplicate key
+  EXPECT_FALSE(svcb({0, 1, 0, 0}));                                   // empty alpn
+  EXPECT_FALSE(svcb({0, 1, 0, 2, 0, 'x'}));                           // empty alpn id
+  EXPECT_FALSE(svcb({0, 1, 0, 2, 5, 'x'}));                           // alpn id overruns
+  EXPECT_FALSE(svcb({0, 2, 0, 1, 0}));                                // no-default-alpn + value
+  EXPECT_FALSE(svcb({0, 4, 0, 5, 1, 2, 3, 4, 5}));                    // ipv4hint 5 octets
+  EXPECT_FALSE(svcb({0, 6, 0, 4, 1, 2, 3, 4}));                       // ipv6hint 4 octets
+  EXPECT_FALSE(svcb({0, 0, 0, 2, 0, 3}));                             // mandatory port, absent
   EXPECT_TRUE(svcb({0, 0, 0, 2, 0, 3, 0, 3, 0, 2, 1, 187}));
-  EXPECT_FALSE(svcb({0, 0, 0, 2, 0, 0}));                        // mandatory lists itself
-  EXPECT_FALSE(svcb({0, 0, 0, 1, 0}));                           // odd mandatory length
-  EXPECT_FALSE(svcb({0xFF, 0xFF, 0, 0}));                        // key65535
-  EXPECT_FALSE(svcb({0, 3, 0, 2, 1}));                           // truncated value
-  EXPECT_FALSE(svcb({0, 3, 0}));                                 // truncated key
-  EXPECT_TRUE(svcb({0xFF, 0xFE, 0, 0}));                         // unknown key, empty
+  EXPECT_FALSE(svcb({0, 0, 0, 2, 0, 0}));  // mandatory lists itself
+  EXPECT_FALSE(svcb({0, 0, 0, 1, 0}));     // odd mandatory length
+  EXPECT_FALSE(svcb({0xFF, 0xFF, 0, 0}));  // key65535
+  EXPECT_FALSE(svcb({0, 3, 0, 2, 1}));     // truncated value
+  EXPECT_FALSE(svcb({0, 3, 0}));           // truncated key
+  EXPECT_TRUE(svcb({0xFF, 0xFE, 0, 0}));   // unknown key, empty
 }
 
 }  // namespace

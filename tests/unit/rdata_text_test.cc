@@ -111,9 +111,11 @@ void expect_same_as_reference(const std::string& text) {
 TEST(AppendName, AgreesWithNameParse) {
   const std::string label63(63, 'a'), label64(64, 'a');
   std::vector<std::string> cases = {
-      "@", ".", "a", "a.", "www.example.com.", "Mixed.Case", "a..b", ".a", "a.b..", "..",
-      "a\\.b", "\\@", "\\065", "\\256", "a\\", label63, label64, label63 + ".", label64 + ".",
-      "*.wild", "-x-.y_z", "a b",
+      "@",          ".",     "a",           "a.",          "www.example.com.",
+      "Mixed.Case", "a..b",  ".a",          "a.b..",       "..",
+      "a\\.b",      "\\@",   "\\065",       "\\256",       "a\\",
+      label63,      label64, label63 + ".", label64 + ".", "*.wild",
+      "-x-.y_z",    "a b",
   };
   // Lengths around the 255-octet limit, absolute and relative.
   for (int n = 1; n <= 5; ++n) {

@@ -105,8 +105,8 @@ TEST(Listener, BindErrorNamesAddressAndProtocol) {
   auto fd = open_tcp_listener(address("127.0.0.1@" + std::to_string(port)), ListenOptions{});
   ::close(holder);
   ASSERT_FALSE(fd.has_value());
-  EXPECT_EQ(fd.error(), "cannot bind 127.0.0.1@" + std::to_string(port) +
-                            "/tcp: Address already in use");
+  EXPECT_EQ(fd.error(),
+            "cannot bind 127.0.0.1@" + std::to_string(port) + "/tcp: Address already in use");
 }
 
 TEST(Listener, AddressNotOnThisHostIsAnError) {
@@ -114,6 +114,31 @@ TEST(Listener, AddressNotOnThisHostIsAnError) {
   auto fd = open_udp_listener(address("192.0.2.1@5300"), ListenOptions{});
   ASSERT_FALSE(fd.has_value());
   EXPECT_EQ(fd.error(), "cannot bind 192.0.2.1@5300/udp: Cannot assign requested address");
+}
+
+TEST(Listener, CheckAddressUnusedSeesReusePortHolders) {
+  // A listener with SO_REUSEPORT would let a second one bind silently; the
+  // check (an exclusive bind) must refuse instead.
+  auto udp = open_udp_listener(address("127.0.0.1"), ListenOptions{});
+  ASSERT_TRUE(udp.has_value()) << udp.error();
+  uint16_t port = local_port(udp->get());
+  SocketAddress taken = address("127.0.0.1@" + std::to_string(port));
+  auto checked = check_address_unused(taken);
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_EQ(checked.error(),
+            "cannot bind 127.0.0.1@" + std::to_string(port) + "/udp: Address already in use");
+
+  auto tcp = open_tcp_listener(address("::1"), ListenOptions{});
+  ASSERT_TRUE(tcp.has_value()) << tcp.error();
+  port = local_port(tcp->get());
+  checked = check_address_unused(address("::1@" + std::to_string(port)));
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_EQ(checked.error(),
+            "cannot bind ::1@" + std::to_string(port) + "/tcp: Address already in use");
+
+  // Once the holders are closed the address is free again.
+  udp->reset();
+  EXPECT_TRUE(check_address_unused(taken).has_value());
 }
 
 }  // namespace
