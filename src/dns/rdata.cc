@@ -1193,7 +1193,7 @@ bool format_with_desc(std::span<const Field> desc, std::span<const uint8_t> rdat
       case F::kEui64: {
         for (size_t i = 0; i < n; ++i) {
           char buf[4];
-          snprintf(buf, sizeof buf, i ? "-%02x" : "%02x", p[i]);
+          snprintf(buf, sizeof buf, i ? "-%02X" : "%02X", p[i]);  // kdig prints upper case
           out += buf;
         }
         break;

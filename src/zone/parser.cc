@@ -29,7 +29,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <optional>
 
 #include "dns/rdata.h"
@@ -395,6 +394,7 @@ class Reader {
   std::vector<ParseError> take_errors() { return std::move(errors_); }
 
  private:
+  // Reading stops once max_errors errors are collected; 0 means no limit.
   bool stopped() const { return opts_.max_errors != 0 && errors_.size() >= opts_.max_errors; }
   void error(const std::string& file, size_t line, std::string msg) {
     if (!stopped()) errors_.push_back(ParseError{file, line, std::move(msg)});

@@ -76,10 +76,11 @@ struct ZoneBuilder::Pending {
   dns::Name origin;  // lower-cased
   ZoneData data;     // nodes_, names_ and index_ grow here while adding
   std::vector<PendingRecord> records;
-  std::vector<uint8_t> rdata;
+  ByteVector rdata;
   std::vector<std::string> files;
   std::vector<ParseError> errors;
-  dns::Name last_owner;
+  uint8_t last_owner[dns::kMaxNameWire];  // as given (not lower-cased)
+  size_t last_owner_size = 0;
   uint32_t last_node = kNone;
 
   const std::string* last_file = nullptr;
@@ -127,12 +128,20 @@ struct ZoneBuilder::Pending {
     n.name_size = static_cast<uint8_t>(size - 1);
     n.parent = parent;
     n.cut = kNone;
-    data.names_.resize(data.names_.size() + size);
-    memcpy(data.names_.data() + n.name_offset, name, size);
+    append_bytes(data.names_, name, size);
     data.nodes_.push_back(n);
     uint32_t ni = static_cast<uint32_t>(data.nodes_.size() - 1);
     insert_index(ni, h);
     return ni;
+  }
+
+  // True when the lower-cased wire name is the origin or below it.
+  bool in_zone(const uint8_t* name, size_t size) const {
+    const size_t osize = origin.size();
+    if (size < osize || memcmp(name + size - osize, origin.data(), osize) != 0) return false;
+    const uint8_t* q = name;  // the match must start at a label boundary
+    while (q < name + size - osize) q += *q + 1;
+    return q == name + size - osize;
   }
 
   std::string name_text(uint32_t ni) const {
@@ -178,18 +187,21 @@ void ZoneBuilder::add(const dns::Name& owner, uint16_t type, uint32_t ttl,
   PendingRecord rec{};
   // Records of one owner usually come together: skip the subdomain check and
   // the hash probe when the owner is the previous one.
-  if (p.last_node != kNone && owner.size() == p.last_owner.size() &&
-      memcmp(owner.data(), p.last_owner.data(), owner.size()) == 0) {
+  const size_t osize = owner.size();
+  if (p.last_node != kNone && osize == p.last_owner_size &&
+      memcmp(owner.data(), p.last_owner, osize) == 0) {
     rec.node = p.last_node;
-  } else if (!owner.is_subdomain_of(p.origin)) {
-    p.errors.push_back({file, line, "out-of-zone data: " + owner.to_text() + " is not in " + p.origin.to_text()});
-    return;
   } else {
     uint8_t lowered[dns::kMaxNameWire];
-    memcpy(lowered, owner.data(), owner.size());
-    dns::wire_name_lower(lowered, owner.size());
-    rec.node = p.node_for(lowered, owner.size());
-    p.last_owner = owner;
+    memcpy(lowered, owner.data(), osize);
+    dns::wire_name_lower(lowered, osize);
+    if (!p.in_zone(lowered, osize)) {
+      p.errors.push_back({file, line, "out-of-zone data: " + owner.to_text() + " is not in " + p.origin.to_text()});
+      return;
+    }
+    rec.node = p.node_for(lowered, osize);
+    memcpy(p.last_owner, owner.data(), osize);
+    p.last_owner_size = osize;
     p.last_node = rec.node;
   }
   rec.type = type;
@@ -198,8 +210,7 @@ void ZoneBuilder::add(const dns::Name& owner, uint16_t type, uint32_t ttl,
   rec.line = static_cast<uint32_t>(line);
   rec.rdata_offset = static_cast<uint32_t>(p.rdata.size());
   rec.rdata_size = static_cast<uint32_t>(rdata.size());
-  p.rdata.resize(p.rdata.size() + rdata.size());
-  if (!rdata.empty()) memcpy(p.rdata.data() + rec.rdata_offset, rdata.data(), rdata.size());
+  append_bytes(p.rdata, rdata.data(), rdata.size());
   p.records.push_back(rec);
 }
 
@@ -279,8 +290,8 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
         }
         uint8_t len[2];
         dns::store_u16(len, static_cast<uint16_t>(rec.rdata_size));
-        d.rdata_.insert(d.rdata_.end(), len, len + 2);
-        d.rdata_.insert(d.rdata_.end(), rd, rd + rec.rdata_size);
+        append_bytes(d.rdata_, len, 2);
+        append_bytes(d.rdata_, rd, rec.rdata_size);
         ++set.count;
         ++records;
       }

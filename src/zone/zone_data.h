@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dns/name.h"
+#include "util/byte_vector.h"
 #include "zone/parser.h"
 
 namespace tandem::zone {
@@ -84,8 +85,8 @@ class ZoneData {
   friend class ZoneBuilder;
   std::vector<Node> nodes_;
   std::vector<RRset> rrsets_;
-  std::vector<uint8_t> names_;
-  std::vector<uint8_t> rdata_;
+  ByteVector names_;
+  ByteVector rdata_;
   std::vector<uint32_t> additional_;
   // Open addressing over node indices. Each slot holds the high 32 bits of
   // the name's hash above the node index, so that probing past other names

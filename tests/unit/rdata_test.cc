@@ -245,7 +245,7 @@ const Case kCases[] = {
     {"URI", "10 1 \"https://example.com/\"", "10 1 \"https://example.com/\"",
      "000a000168747470733a2f2f6578616d706c652e636f6d2f"},
     {"EUI48", "00-11-22-33-44-55", "00-11-22-33-44-55", "001122334455"},
-    {"EUI48", "AA-BB-CC-DD-EE-FF", "aa-bb-cc-dd-ee-ff", "aabbccddeeff"},
+    {"EUI48", "aa-bb-cc-dd-ee-ff", "AA-BB-CC-DD-EE-FF", "aabbccddeeff"},
     {"EUI64", "00-11-22-33-44-55-66-77", "00-11-22-33-44-55-66-77", "0011223344556677"},
     {"OPENPGPKEY", "AwEAAQ==", "AwEAAQ==", "03010001"},
     {"DHCID", "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=",
