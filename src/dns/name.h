@@ -48,6 +48,11 @@ class Name {
     n.wire_.assign(reinterpret_cast<const char*>(p), wire_name_size(p));
     return n;
   }
+  // Replaces this name with an already validated uncompressed wire name,
+  // reusing the storage (no allocation when it fits: for hot loops).
+  void assign_wire(const uint8_t* p) {
+    wire_.assign(reinterpret_cast<const char*>(p), wire_name_size(p));
+  }
   // Validates bytes as an uncompressed wire name occupying exactly `bytes`.
   static Result<Name> from_wire_checked(std::span<const uint8_t> bytes);
 

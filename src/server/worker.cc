@@ -58,12 +58,6 @@ inline int sys_epoll_wait(int epoll, epoll_event* events, int max, int timeout_m
 
 }  // namespace
 
-struct Worker::UdpSocket : Source {
-  UdpSocket(net::UniqueFd f, bool pi) : Source{Kind::kUdp}, fd(std::move(f)), packet_info(pi) {}
-  net::UniqueFd fd;
-  bool packet_info;
-};
-
 struct Worker::TcpListener : Source {
   explicit TcpListener(net::UniqueFd f) : Source{Kind::kTcpListener}, fd(std::move(f)) {}
   net::UniqueFd fd;
@@ -82,15 +76,23 @@ struct Worker::Connection : Source {
   Connection* next = nullptr;
 };
 
-// The preallocated recvmmsg / sendmmsg state. Slot i holds the i-th datagram
-// of a batch and, kBatch slots further, its response; sendmmsg entry i is
-// preset to that response buffer and to the sender's address, so answering
-// only fills in two lengths. When a query gets no response, later entries
-// move down to keep the sendmmsg vector dense (and are put back afterwards).
-struct Worker::UdpBatch {
+// A UDP socket with its preallocated recvmmsg / sendmmsg headers. Slot i of
+// the worker's buffer holds the i-th datagram of a batch and, kBatch slots
+// further, its response; sendmmsg entry i is preset to that response and to
+// the sender's address, so answering only fills in the length. When a query
+// gets no response, later entries move down to keep the sendmmsg vector
+// dense (and are put back afterwards). The headers are per socket so that
+// the address length is fixed (one family per socket) and only wildcard
+// sockets carry control messages.
+struct Worker::UdpSocket : Source {
   static constexpr size_t kResponseOffset = kBatch * kUdpBufferSize;
 
-  UdpBatch() : data(new uint8_t[2 * kBatch * kUdpBufferSize]) {
+  UdpSocket(net::UniqueFd f, bool pi, int family, uint8_t* buffers)
+      : Source{Kind::kUdp},
+        fd(std::move(f)),
+        packet_info(pi),
+        peer_len(family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in)),
+        data(buffers) {
     memset(rx, 0, sizeof(rx));
     memset(tx, 0, sizeof(tx));
     for (unsigned i = 0; i < kBatch; ++i) {
@@ -98,22 +100,22 @@ struct Worker::UdpBatch {
       rx[i].msg_hdr.msg_iov = &rx_iov[i];
       rx[i].msg_hdr.msg_iovlen = 1;
       rx[i].msg_hdr.msg_name = &peer[i];
-      rx[i].msg_hdr.msg_control = rx_control[i];
+      rx[i].msg_hdr.msg_control = packet_info ? rx_control[i] : nullptr;
       reset_rx(i);
       tx[i].msg_hdr.msg_iov = &tx_iov[i];
       tx[i].msg_hdr.msg_iovlen = 1;
+      tx[i].msg_hdr.msg_namelen = peer_len;
       restore_tx(i);
     }
   }
   // The kernel overwrites these lengths on receive; restore them before reuse.
   void reset_rx(unsigned i) {
-    rx[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-    rx[i].msg_hdr.msg_controllen = kControlSize;
+    rx[i].msg_hdr.msg_namelen = peer_len;
+    rx[i].msg_hdr.msg_controllen = packet_info ? kControlSize : 0;
   }
   // Moves sendmmsg entry i (the response to query i) down to `out` < i.
   void move_tx(unsigned i, unsigned out) {
     tx[out].msg_hdr.msg_name = &peer[i];
-    tx[out].msg_hdr.msg_namelen = tx[i].msg_hdr.msg_namelen;
     tx_iov[out] = tx_iov[i];
   }
   // Undoes move_tx and drops any control message.
@@ -123,7 +125,7 @@ struct Worker::UdpBatch {
     tx[i].msg_hdr.msg_controllen = 0;
     tx_iov[i] = {response(i), 0};
   }
-  uint8_t* query(unsigned i) { return data.get() + i * kUdpBufferSize; }
+  uint8_t* query(unsigned i) { return data + i * kUdpBufferSize; }
   uint8_t* response(unsigned i) { return query(i) + kResponseOffset; }
 
   // Makes response entry `out` leave from the address query i was sent to
@@ -167,7 +169,6 @@ struct Worker::UdpBatch {
       }
     }
   }
-
   mmsghdr rx[kBatch];
   iovec rx_iov[kBatch];
   sockaddr_storage peer[kBatch];
@@ -175,7 +176,11 @@ struct Worker::UdpBatch {
   mmsghdr tx[kBatch];
   iovec tx_iov[kBatch];
   alignas(cmsghdr) uint8_t tx_control[kBatch][kControlSize];
-  std::unique_ptr<uint8_t[]> data;  // kBatch query slots, then kBatch response slots
+
+  net::UniqueFd fd;
+  const bool packet_info;
+  const socklen_t peer_len;
+  uint8_t* const data;  // the worker's UDP buffers
 };
 
 Worker::Worker(int index, const WorkerOptions& options, ZoneSetHolder& zones,
@@ -216,7 +221,7 @@ Result<void, std::string> Worker::init() {
     return error("epoll entry");
   }
 
-  batch_ = std::make_unique<UdpBatch>();
+  udp_data_.reset(new uint8_t[2 * kBatch * kUdpBufferSize]);
   stage_.reset(new uint8_t[kStageCapacity]);
   ready_.reserve(64);
   ready_work_.reserve(64);
@@ -224,7 +229,13 @@ Result<void, std::string> Worker::init() {
 }
 
 Result<void, std::string> Worker::add_udp(net::UniqueFd fd, bool packet_info) {
-  auto socket = std::make_unique<UdpSocket>(std::move(fd), packet_info);
+  int family = 0;
+  socklen_t len = sizeof(family);
+  if (getsockopt(fd.get(), SOL_SOCKET, SO_DOMAIN, &family, &len) != 0) {
+    return tl::unexpected<std::string>(std::string("cannot query a UDP socket: ") +
+                                       strerror(errno));
+  }
+  auto socket = std::make_unique<UdpSocket>(std::move(fd), packet_info, family, udp_data_.get());
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = static_cast<Source*>(socket.get());
@@ -323,11 +334,10 @@ void Worker::run() {
 // The hot path. Per batch: one recvmmsg, one generation check, the Responder
 // for each datagram writing straight into its send slot, one sendmmsg (more
 // only when the kernel takes part of the batch). No allocation, no lock.
-void Worker::on_udp(UdpSocket& socket) {
-  UdpBatch& b = *batch_;
-  const int fd = socket.fd.get();
+void Worker::on_udp(UdpSocket& s) {
+  const int fd = s.fd.get();
   for (int round = 0; round < kMaxUdpRounds; ++round) {
-    int received = sys_recvmmsg(fd, b.rx, kBatch);
+    int received = sys_recvmmsg(fd, s.rx, kBatch);
     if (received <= 0) {
       // EAGAIN: drained. Other errors on an unconnected UDP socket are
       // transient (e.g. ENOMEM); level-triggered epoll retries later.
@@ -337,37 +347,39 @@ void Worker::on_udp(UdpSocket& socket) {
     const zone::ZoneSet& zones = *zones_;
     const unsigned count = static_cast<unsigned>(received);
     // Answer every query into its paired slot. This loop is all the
-    // per-query work outside the Responder, so it does nothing else.
-    unsigned dropped_queries = 0;
-    uint8_t* query = b.query(0);
+    // per-query work outside the Responder, so it does little else.
+    unsigned no_response = 0;
+    uint8_t* query = s.query(0);
     for (unsigned i = 0; i < count; ++i, query += kUdpBufferSize) {
       size_t size =
-          responder_.respond(zones, query, b.rx[i].msg_len, query + UdpBatch::kResponseOffset,
+          responder_.respond(zones, query, s.rx[i].msg_len, query + UdpSocket::kResponseOffset,
                              kMaxTcpMessage, Transport::kUdp);
-      b.tx_iov[i].iov_len = size;
-      b.tx[i].msg_hdr.msg_namelen = b.rx[i].msg_hdr.msg_namelen;
-      dropped_queries += size == 0;
+      s.tx_iov[i].iov_len = size;
+      // Always the same value for a socket of one family, but never trust a
+      // length the kernel wrote back.
+      s.rx[i].msg_hdr.msg_namelen = s.peer_len;
+      no_response += size == 0;
     }
     unsigned out = count;
-    const bool packet_info = socket.packet_info;
-    if (dropped_queries != 0 || packet_info) [[unlikely]] {
+    if (no_response != 0 || s.packet_info) [[unlikely]] {
       // Close the gaps left by queries without a response (in order, so an
       // entry is only overwritten after it was moved), and set the source
       // address of replies from a wildcard socket.
       out = 0;
       for (unsigned i = 0; i < count; ++i) {
-        if (b.tx_iov[i].iov_len == 0) continue;
-        if (out != i) b.move_tx(i, out);
-        if (packet_info) b.set_source(i, out);
-        ++out;
+        if (s.tx_iov[i].iov_len != 0) {
+          if (out != i) s.move_tx(i, out);
+          if (s.packet_info) s.set_source(i, out);
+          ++out;
+        }
+        s.reset_rx(i);
       }
     }
-    for (unsigned i = 0; i < count; ++i) b.reset_rx(i);
-    uint64_t dropped = dropped_queries;
 
+    uint64_t dropped = no_response;
     unsigned sent = 0, delivered = 0;
     while (sent < out) {
-      int r = sys_sendmmsg(fd, b.tx + sent, out - sent);
+      int r = sys_sendmmsg(fd, s.tx + sent, out - sent);
       if (r > 0) {
         sent += static_cast<unsigned>(r);
         delivered += static_cast<unsigned>(r);
@@ -385,8 +397,8 @@ void Worker::on_udp(UdpSocket& socket) {
       ++dropped;
       ++sent;
     }
-    if (out != count || packet_info) [[unlikely]] {
-      for (unsigned k = 0; k < out; ++k) b.restore_tx(k);
+    if (out != count || s.packet_info) [[unlikely]] {
+      for (unsigned k = 0; k < out; ++k) s.restore_tx(k);
     }
     bump(counters_.udp_queries, count);
     bump(counters_.responses, delivered);

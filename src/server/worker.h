@@ -88,7 +88,6 @@ class Worker {
   struct UdpSocket;
   struct TcpListener;
   struct Connection;
-  struct UdpBatch;
 
   void on_udp(UdpSocket& socket);
   void on_accept(TcpListener& listener);
@@ -137,7 +136,9 @@ class Worker {
   std::shared_ptr<const zone::ZoneSet> zones_;
   uint64_t generation_ = 0;
   Responder responder_;
-  std::unique_ptr<UdpBatch> batch_;
+  // kBatch UDP query slots, then kBatch response slots, shared by this
+  // worker's UDP sockets (it serves one batch at a time).
+  std::unique_ptr<uint8_t[]> udp_data_;
 
   // TCP responses of one serve() burst are built here, then written with one
   // send(); only what the socket does not take is copied to the connection.

@@ -472,7 +472,7 @@ void Reader::record(const std::string& file, size_t line, bool owner_column,
         error(file, line, "bad owner name: " + r.error());
         return;
       }
-      ctx.owner = dns::Name::from_wire(name_buf_.data());
+      ctx.owner.assign_wire(name_buf_.data());
       ctx.owner_text.assign(o.text);
       ctx.has_owner = true;
     }
