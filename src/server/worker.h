@@ -54,11 +54,11 @@ class Worker {
   // Creates the epoll set, the stop eventfd and the sweep timer. Errors are
   // human-readable.
   Result<void, std::string> init();
-  // Hands a bound UDP socket to the worker (before run()). `packet_info`: the
-  // socket has IP_PKTINFO / IPV6_RECVPKTINFO on, and replies must carry the
-  // query's destination address as their source.
+  // Hands a bound UDP socket to the worker (after init(), before run()).
+  // `packet_info`: the socket has IP_PKTINFO / IPV6_RECVPKTINFO on, and
+  // replies must carry the query's destination address as their source.
   Result<void, std::string> add_udp(net::UniqueFd fd, bool packet_info);
-  // Hands a listening TCP socket to the worker (before run()).
+  // Hands a listening TCP socket to the worker (after init(), before run()).
   Result<void, std::string> add_tcp_listener(net::UniqueFd fd);
 
   // The thread body: serves until request_stop(), then closes every
