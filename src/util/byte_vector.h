@@ -1,35 +1,75 @@
-// ByteVector: std::vector<uint8_t> whose resize() leaves new bytes
-// uninitialized. Builders grow it and memcpy into the new tail at once, so
-// zero-filling first would only double the memory traffic.
+// Vectors for large, build-once tables (zone data: millions of records).
+//
+// BigAllocator does two things std::allocator does not:
+//  - resize() leaves new elements default-initialized (no zero fill for
+//    bytes and PODs): builders grow a table and memcpy into its tail at once;
+//  - blocks of 1 MiB or more are mapped directly and marked for transparent
+//    huge pages (MADV_HUGEPAGE), which the kernel here grants only on request.
+//    Loading a 1M-record zone touches ~150 MB of fresh memory: with 4 KiB
+//    pages the page faults alone took a quarter of the load time.
 #pragma once
 
+#include <sys/mman.h>
+
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace tandem {
 
 template <class T>
-struct DefaultInitAllocator : std::allocator<T> {
+struct BigAllocator {
+  using value_type = T;
+  static constexpr size_t kMapThreshold = size_t{1} << 20;
+  static constexpr size_t kHugePage = size_t{2} << 20;
+
+  BigAllocator() = default;
+  template <class U>
+  BigAllocator(const BigAllocator<U>&) noexcept {}
   template <class U>
   struct rebind {
-    using other = DefaultInitAllocator<U>;
+    using other = BigAllocator<U>;
   };
-  DefaultInitAllocator() = default;
-  template <class U>
-  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+
+  static size_t mapped_size(size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
+
+  T* allocate(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    if (bytes < kMapThreshold) return static_cast<T*>(::operator new(bytes));
+    void* p = mmap(nullptr, mapped_size(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    madvise(p, mapped_size(bytes), MADV_HUGEPAGE);  // a hint: failure is harmless
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t n) noexcept {
+    const size_t bytes = n * sizeof(T);
+    if (bytes < kMapThreshold)
+      ::operator delete(p);
+    else
+      munmap(p, mapped_size(bytes));
+  }
+
   template <class U>
   void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;  // default-init: no zeroing for bytes
+    ::new (static_cast<void*>(p)) U;  // default-init: no zeroing
   }
   template <class U, class... Args>
   void construct(U* p, Args&&... args) {
     ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
+
+  template <class U>
+  bool operator==(const BigAllocator<U>&) const noexcept {
+    return true;
+  }
 };
 
-using ByteVector = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
+template <class T>
+using BigVector = std::vector<T, BigAllocator<T>>;
+using ByteVector = BigVector<uint8_t>;
 
 // Appends n bytes (amortized O(n), no per-byte work).
 inline void append_bytes(ByteVector& v, const uint8_t* p, size_t n) {

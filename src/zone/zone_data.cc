@@ -75,7 +75,7 @@ int target_offset(uint16_t type) {
 struct ZoneBuilder::Pending {
   dns::Name origin;  // lower-cased
   ZoneData data;     // nodes_, names_ and index_ grow here while adding
-  std::vector<PendingRecord> records;
+  BigVector<PendingRecord> records;
   ByteVector rdata;
   std::vector<std::string> files;
   std::vector<ParseError> errors;
@@ -233,16 +233,16 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
 
   // Group records by node (counting sort keeps file order), then by type.
   const size_t node_count = d.nodes_.size();
-  std::vector<uint32_t> start(node_count + 1, 0);
+  BigVector<uint32_t> start(node_count + 1, 0);
   for (const auto& r : p.records) ++start[r.node + 1];
   for (size_t i = 0; i < node_count; ++i) start[i + 1] += start[i];
-  std::vector<uint32_t> order(p.records.size());
+  BigVector<uint32_t> order(p.records.size());
   {
-    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    BigVector<uint32_t> fill(start.begin(), start.end() - 1);
     for (uint32_t i = 0; i < p.records.size(); ++i) order[fill[p.records[i].node]++] = i;
   }
   // First record (file:line) of each RRset, for checks after indexing.
-  std::vector<uint32_t> rrset_first_record;
+  BigVector<uint32_t> rrset_first_record;
   d.rrsets_.reserve(p.records.size());
   rrset_first_record.reserve(p.records.size());
   d.rdata_.reserve(p.rdata.size() + p.records.size() * 2);

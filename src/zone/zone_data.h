@@ -83,16 +83,16 @@ class ZoneData {
 
  private:
   friend class ZoneBuilder;
-  std::vector<Node> nodes_;
-  std::vector<RRset> rrsets_;
+  BigVector<Node> nodes_;
+  BigVector<RRset> rrsets_;
   ByteVector names_;
   ByteVector rdata_;
-  std::vector<uint32_t> additional_;
+  BigVector<uint32_t> additional_;
   // Open addressing over node indices. Each slot holds the high 32 bits of
   // the name's hash above the node index, so that probing past other names
   // touches no node or name memory (one cache miss per lookup, not three).
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};
-  std::vector<uint64_t> index_;
+  BigVector<uint64_t> index_;
   uint64_t index_mask_ = 0;
   size_t record_count_ = 0;
 };
