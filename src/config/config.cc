@@ -582,7 +582,9 @@ void Parser::parse_zones(const Field& field, Config& config) {
       std::string key_path = path + "." + key;
       auto list = scalar_list(it->second, key_path);
       if (list.empty()) ok = false;
-      for (const auto& [id, ref_line] : list) {
+      for (const auto& entry : list) {
+        const auto& id = entry.first;  // no structured binding: clang 14 cannot capture one
+        const auto ref_line = entry.second;
         auto r = std::find_if(config.remotes.begin(), config.remotes.end(),
                               [&](const Remote& x) { return x.id == id; });
         if (r == config.remotes.end()) {
@@ -600,7 +602,9 @@ void Parser::parse_zones(const Field& field, Config& config) {
     if (auto it = f.find("acl"); it != f.end()) {
       auto list = scalar_list(it->second, path + ".acl");
       if (list.empty()) ok = false;
-      for (const auto& [id, ref_line] : list) {
+      for (const auto& entry : list) {
+        const auto& id = entry.first;  // no structured binding: clang 14 cannot capture one
+        const auto ref_line = entry.second;
         auto a = std::find_if(config.acls.begin(), config.acls.end(),
                               [&](const Acl& x) { return x.id == id; });
         if (a == config.acls.end()) {

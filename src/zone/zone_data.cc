@@ -49,14 +49,10 @@ size_t ZoneData::memory_bytes() const {
 
 namespace {
 
-struct PendingRecord {
-  uint32_t node;
-  uint16_t type;
-  uint16_t file;
-  uint32_t ttl;
+// Where an RRset's first record came from, for messages.
+struct Origin {
   uint32_t line;
-  uint32_t rdata_offset;
-  uint32_t rdata_size;
+  uint16_t file;
 };
 
 // Offset of the embedded target name in rdata of types whose targets get
@@ -70,15 +66,67 @@ int target_offset(uint16_t type) {
   }
 }
 
+// Removes records of `set` (rdata at `rd`: count x [u16 len][bytes]) that
+// repeat an earlier one, keeping file order; returns how many were removed.
+size_t remove_duplicates(uint8_t* rd, ZoneData::RRset& set) {
+  if (set.count < 2) return 0;
+  std::vector<uint32_t> offsets;  // start of each record, relative to rd
+  offsets.reserve(set.count);
+  for (uint32_t off = 0, k = 0; k < set.count; ++k) {
+    offsets.push_back(off);
+    off += 2 + dns::load_u16(rd + off);
+  }
+  auto rec_size = [&](uint32_t off) { return 2u + dns::load_u16(rd + off); };
+  auto same = [&](uint32_t a, uint32_t b) {
+    return rec_size(a) == rec_size(b) && memcmp(rd + a, rd + b, rec_size(a)) == 0;
+  };
+  std::vector<bool> dup(set.count, false);
+  size_t dropped = 0;
+  if (set.count <= 64) {
+    for (size_t i = 1; i < set.count; ++i)
+      for (size_t j = 0; j < i && !dup[i]; ++j)
+        if (!dup[j] && same(offsets[j], offsets[i])) dup[i] = true;
+  } else {  // large sets: sort record indices by content, equal neighbours are copies
+    std::vector<uint32_t> idx(set.count);
+    for (uint32_t i = 0; i < set.count; ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
+      uint32_t sa = rec_size(offsets[a]), sb = rec_size(offsets[b]);
+      if (sa != sb) return sa < sb;
+      int c = memcmp(rd + offsets[a], rd + offsets[b], sa);
+      return c != 0 ? c < 0 : a < b;
+    });
+    for (size_t i = 1; i < idx.size(); ++i)
+      if (same(offsets[idx[i - 1]], offsets[idx[i]])) dup[idx[i]] = true;
+  }
+  for (bool d : dup) dropped += d;
+  if (!dropped) return 0;
+  uint32_t write = 0;
+  for (uint32_t k = 0; k < set.count; ++k) {
+    uint32_t size = rec_size(offsets[k]);
+    if (!dup[k]) {
+      memmove(rd + write, rd + offsets[k], size);
+      write += size;
+    }
+  }
+  set.count = static_cast<uint16_t>(set.count - dropped);
+  set.data_size = write;  // the freed tail stays unused inside rdata_
+  return dropped;
+}
+
 }  // namespace
 
 struct ZoneBuilder::Pending {
   dns::Name origin;  // lower-cased
-  ZoneData data;     // nodes_, names_ and index_ grow here while adding
-  BigVector<PendingRecord> records;
-  ByteVector rdata;
+  ZoneData data;     // nodes_, names_, index_, rrsets_ and rdata_ grow here while adding
+  // Records arrive as runs: consecutive records of one owner and type become
+  // one RRset at once, their rdata written in final form. build() only has to
+  // regroup when an owner or type comes back later in the file.
+  BigVector<uint32_t> run_node;  // parallel to data.rrsets_
+  BigVector<Origin> run_origin;   // parallel to data.rrsets_
+  uint32_t run_open = kNone;      // the RRset the next record may extend
   std::vector<std::string> files;
   std::vector<ParseError> errors;
+  std::vector<ParseError> warnings;
   uint8_t last_owner[dns::kMaxNameWire];  // as given (not lower-cased)
   size_t last_owner_size = 0;
   uint32_t last_node = kNone;
@@ -135,6 +183,82 @@ struct ZoneBuilder::Pending {
     return ni;
   }
 
+  // True when every node's runs are adjacent and no type repeats within a
+  // node: then each run is already a whole RRset (the common case).
+  bool runs_grouped() const {
+    std::vector<bool> seen(data.nodes_.size(), false);
+    uint32_t current = kNone;
+    size_t current_start = 0;
+    for (size_t si = 0; si < run_node.size(); ++si) {
+      const uint32_t n = run_node[si];
+      if (n != current) {
+        if (seen[n]) return false;
+        seen[n] = true;
+        current = n;
+        current_start = si;
+        continue;
+      }
+      for (size_t k = current_start; k < si; ++k)
+        if (data.rrsets_[k].type == data.rrsets_[si].type) return false;
+    }
+    return true;
+  }
+
+  // Reorders the runs by node and type (stable: file order within an RRset)
+  // and merges runs of the same node and type into one RRset.
+  void regroup(std::vector<ParseError>& warnings) {
+    const size_t runs = run_node.size();
+    std::vector<uint32_t> order(runs);
+    {
+      std::vector<uint32_t> start(data.nodes_.size() + 1, 0);
+      for (uint32_t n : run_node) ++start[n + 1];
+      for (size_t i = 0; i + 1 < start.size(); ++i) start[i + 1] += start[i];
+      for (uint32_t si = 0; si < runs; ++si) order[start[run_node[si]]++] = si;
+    }
+    // Within a node: insertion sort by type (stable, nodes have few runs).
+    for (size_t i = 1; i < runs; ++i) {
+      uint32_t v = order[i];
+      size_t j = i;
+      for (; j > 0 && run_node[order[j - 1]] == run_node[v] &&
+             data.rrsets_[order[j - 1]].type > data.rrsets_[v].type;
+           --j)
+        order[j] = order[j - 1];
+      order[j] = v;
+    }
+    BigVector<ZoneData::RRset> sets;
+    BigVector<uint32_t> nodes;
+    BigVector<Origin> origins;
+    ByteVector bytes;
+    sets.reserve(runs);
+    bytes.reserve(data.rdata_.size());
+    for (uint32_t si : order) {
+      const ZoneData::RRset& r = data.rrsets_[si];
+      const uint8_t* src = data.rdata_.data() + r.data_offset;
+      if (!sets.empty() && nodes.back() == run_node[si] && sets.back().type == r.type &&
+          sets.back().count + r.count <= 0xFFFF) {
+        ZoneData::RRset& into = sets.back();
+        if (r.ttl != into.ttl)
+          warnings.push_back({files[run_origin[si].file], run_origin[si].line,
+                              "TTL " + std::to_string(r.ttl) + " differs from the RRset's TTL " +
+                                  std::to_string(into.ttl) + " (RFC 2181 5.2); using " +
+                                  std::to_string(into.ttl)});
+        into.count = static_cast<uint16_t>(into.count + r.count);
+        into.data_size += r.data_size;
+      } else {
+        ZoneData::RRset copy = r;
+        copy.data_offset = static_cast<uint32_t>(bytes.size());
+        sets.push_back(copy);
+        nodes.push_back(run_node[si]);
+        origins.push_back(run_origin[si]);
+      }
+      append_bytes(bytes, src, r.data_size);
+    }
+    data.rrsets_ = std::move(sets);
+    data.rdata_ = std::move(bytes);
+    run_node = std::move(nodes);
+    run_origin = std::move(origins);
+  }
+
   // True when the lower-cased wire name is the origin or below it.
   bool in_zone(const uint8_t* name, size_t size) const {
     const size_t osize = origin.size();
@@ -160,8 +284,10 @@ ZoneBuilder::~ZoneBuilder() = default;
 
 void ZoneBuilder::reserve(size_t records) {
   Pending& p = *p_;
-  p.records.reserve(records);
-  p.rdata.reserve(records * 12);
+  p.data.rrsets_.reserve(records);
+  p.run_node.reserve(records);
+  p.run_origin.reserve(records);
+  p.data.rdata_.reserve(records * 14);
   // Owners are typically fewer than records; the index keeps load <= 1/2.
   size_t nodes = records * 3 / 4 + 16;
   p.data.nodes_.reserve(nodes);
@@ -184,13 +310,14 @@ void ZoneBuilder::add(const dns::Name& owner, uint16_t type, uint32_t ttl,
     return;
   }
   Pending& p = *p_;
-  PendingRecord rec{};
+  ZoneData& d = p.data;
+  uint32_t node;
   // Records of one owner usually come together: skip the subdomain check and
   // the hash probe when the owner is the previous one.
   const size_t osize = owner.size();
   if (p.last_node != kNone && osize == p.last_owner_size &&
       memcmp(owner.data(), p.last_owner, osize) == 0) {
-    rec.node = p.last_node;
+    node = p.last_node;
   } else {
     uint8_t lowered[dns::kMaxNameWire];
     memcpy(lowered, owner.data(), osize);
@@ -199,19 +326,44 @@ void ZoneBuilder::add(const dns::Name& owner, uint16_t type, uint32_t ttl,
       p.errors.push_back({file, line, "out-of-zone data: " + owner.to_text() + " is not in " + p.origin.to_text()});
       return;
     }
-    rec.node = p.node_for(lowered, osize);
+    node = p.node_for(lowered, osize);
     memcpy(p.last_owner, owner.data(), osize);
     p.last_owner_size = osize;
-    p.last_node = rec.node;
+    p.last_node = node;
   }
-  rec.type = type;
-  rec.ttl = ttl;
-  rec.file = p.file_id(file);
-  rec.line = static_cast<uint32_t>(line);
-  rec.rdata_offset = static_cast<uint32_t>(p.rdata.size());
-  rec.rdata_size = static_cast<uint32_t>(rdata.size());
-  append_bytes(p.rdata, rdata.data(), rdata.size());
-  p.records.push_back(rec);
+  if (rdata.size() > 0xFFFF) {
+    p.errors.push_back({file, line, "rdata longer than 65535 octets"});
+    return;
+  }
+  ZoneData::RRset* set = nullptr;
+  if (p.run_open != kNone && p.run_node[p.run_open] == node && d.rrsets_[p.run_open].type == type) {
+    set = &d.rrsets_[p.run_open];
+    if (set->count == 0xFFFF) {
+      p.errors.push_back({file, line, "too many records in one RRset"});
+      return;
+    }
+    if (ttl != set->ttl)
+      p.warnings.push_back({file, line, "TTL " + std::to_string(ttl) + " differs from the RRset's TTL " +
+                                            std::to_string(set->ttl) + " (RFC 2181 5.2); using " +
+                                            std::to_string(set->ttl)});
+  } else {
+    p.run_open = static_cast<uint32_t>(d.rrsets_.size());
+    ZoneData::RRset fresh{};
+    fresh.type = type;
+    fresh.ttl = ttl;
+    fresh.data_offset = static_cast<uint32_t>(d.rdata_.size());
+    fresh.additional = kNone;
+    d.rrsets_.push_back(fresh);
+    p.run_node.push_back(node);
+    p.run_origin.push_back({static_cast<uint32_t>(line), p.file_id(file)});
+    set = &d.rrsets_.back();
+  }
+  uint8_t len[2];
+  dns::store_u16(len, static_cast<uint16_t>(rdata.size()));
+  append_bytes(d.rdata_, len, 2);
+  append_bytes(d.rdata_, rdata.data(), rdata.size());
+  set->data_size += static_cast<uint32_t>(rdata.size() + 2);
+  ++set->count;
 }
 
 std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
@@ -219,88 +371,31 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
   Pending& p = *p_;
   ZoneData& d = p.data;
   errors.insert(errors.end(), p.errors.begin(), p.errors.end());
-  auto at = [&](const PendingRecord& r) -> std::pair<std::string, size_t> {
-    return {p.files.empty() ? std::string() : p.files[r.file], r.line};
+  warnings.insert(warnings.end(), p.warnings.begin(), p.warnings.end());
+  auto error_at = [&](size_t si, std::string msg) {
+    const Origin& o = p.run_origin[si];
+    errors.push_back({p.files[o.file], o.line, std::move(msg)});
   };
-  auto error_at = [&](const PendingRecord& r, std::string msg) {
-    auto [f, l] = at(r);
-    errors.push_back({f, l, std::move(msg)});
-  };
-  auto warn_at = [&](const PendingRecord& r, std::string msg) {
-    auto [f, l] = at(r);
-    warnings.push_back({f, l, std::move(msg)});
+  auto warn_at = [&](size_t si, std::string msg) {
+    const Origin& o = p.run_origin[si];
+    warnings.push_back({p.files[o.file], o.line, std::move(msg)});
   };
 
-  // Group records by node (counting sort keeps file order), then by type.
   const size_t node_count = d.nodes_.size();
-  BigVector<uint32_t> start(node_count + 1, 0);
-  for (const auto& r : p.records) ++start[r.node + 1];
-  for (size_t i = 0; i < node_count; ++i) start[i + 1] += start[i];
-  BigVector<uint32_t> order(p.records.size());
-  {
-    BigVector<uint32_t> fill(start.begin(), start.end() - 1);
-    for (uint32_t i = 0; i < p.records.size(); ++i) order[fill[p.records[i].node]++] = i;
+  if (!p.runs_grouped()) p.regroup(warnings);
+  // Every node's RRsets are adjacent now: record where they start.
+  for (uint32_t si = 0; si < d.rrsets_.size(); ++si) {
+    ZoneData::Node& n = d.nodes_[p.run_node[si]];
+    if (n.rrset_count == 0) n.first_rrset = si;
+    ++n.rrset_count;
   }
-  // First record (file:line) of each RRset, for checks after indexing.
-  BigVector<uint32_t> rrset_first_record;
-  d.rrsets_.reserve(p.records.size());
-  rrset_first_record.reserve(p.records.size());
-  d.rdata_.reserve(p.rdata.size() + p.records.size() * 2);
   size_t records = 0;
-  for (uint32_t ni = 0; ni < node_count; ++ni) {
-    auto first = order.begin() + start[ni], last = order.begin() + start[ni + 1];
-    // Insertion sort by type: a node has a handful of records, and
-    // std::stable_sort would allocate a buffer per node.
-    for (auto i = first + (first != last); i < last; ++i) {
-      uint32_t v = *i;
-      auto j = i;
-      for (; j > first && p.records[*(j - 1)].type > p.records[v].type; --j) *j = *(j - 1);
-      *j = v;
-    }
-    ZoneData::Node& node = d.nodes_[ni];
-    node.first_rrset = static_cast<uint32_t>(d.rrsets_.size());
-    for (auto it = first; it != last;) {
-      const PendingRecord& head = p.records[*it];
-      ZoneData::RRset set{};
-      set.type = head.type;
-      set.ttl = head.ttl;
-      set.data_offset = static_cast<uint32_t>(d.rdata_.size());
-      set.additional = kNone;
-      auto end = it;
-      while (end != last && p.records[*end].type == head.type) ++end;
-      for (auto r = it; r != end; ++r) {
-        const PendingRecord& rec = p.records[*r];
-        const uint8_t* rd = p.rdata.data() + rec.rdata_offset;
-        // Drop exact duplicates (RFC 2181 5: an RRset is a set).
-        bool dup = false;
-        for (auto q = it; q != r && !dup; ++q) {
-          const PendingRecord& o = p.records[*q];
-          dup = o.rdata_size == rec.rdata_size && memcmp(p.rdata.data() + o.rdata_offset, rd, rec.rdata_size) == 0;
-        }
-        if (dup) {
-          warn_at(rec, "duplicate " + dns::type_to_text(rec.type) + " record ignored");
-          continue;
-        }
-        if (rec.ttl != set.ttl)
-          warn_at(rec, "TTL " + std::to_string(rec.ttl) + " differs from the RRset's TTL " +
-                           std::to_string(set.ttl) + " (RFC 2181 5.2); using " + std::to_string(set.ttl));
-        if (set.count == 0xFFFF) {
-          error_at(rec, "too many records in one RRset");
-          break;
-        }
-        uint8_t len[2];
-        dns::store_u16(len, static_cast<uint16_t>(rec.rdata_size));
-        append_bytes(d.rdata_, len, 2);
-        append_bytes(d.rdata_, rd, rec.rdata_size);
-        ++set.count;
-        ++records;
-      }
-      set.data_size = static_cast<uint32_t>(d.rdata_.size() - set.data_offset);
-      d.rrsets_.push_back(set);
-      rrset_first_record.push_back(*it);
-      it = end;
-    }
-    node.rrset_count = static_cast<uint16_t>(d.rrsets_.size() - node.first_rrset);
+  for (uint32_t si = 0; si < d.rrsets_.size(); ++si) {
+    ZoneData::RRset& set = d.rrsets_[si];
+    size_t dropped = remove_duplicates(d.rdata_.data() + set.data_offset, set);
+    if (dropped)  // RFC 2181 5: an RRset is a set
+      warn_at(si, std::to_string(dropped) + " duplicate " + dns::type_to_text(set.type) + " record(s) ignored");
+    records += set.count;
   }
   d.record_count_ = records;
 
@@ -335,7 +430,7 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
   if (!soa)
     errors.push_back({first_file, 0, "no SOA record at the zone apex " + p.origin.to_text()});
   else if (soa->count != 1)
-    error_at(p.records[rrset_first_record[soa - d.rrsets_.data()]], "more than one SOA record at the apex");
+    error_at(soa - d.rrsets_.data(), "more than one SOA record at the apex");
   if (!d.rrset(apex, dns::rrtype::kNS))
     errors.push_back({first_file, 0, "no NS records at the zone apex " + p.origin.to_text()});
 
@@ -350,7 +445,7 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
         has_other = true;
     }
     for (const auto& s : sets) {
-      const PendingRecord& rec = p.records[rrset_first_record[&s - d.rrsets_.data()]];
+      const size_t rec = &s - d.rrsets_.data();
       if (s.type == dns::rrtype::kSOA && ni != 0) error_at(rec, "SOA record not at the zone apex");
       if (s.type == dns::rrtype::kCNAME) {
         if (s.count > 1) error_at(rec, "more than one CNAME record at " + p.name_text(ni));
@@ -374,7 +469,7 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
       ZoneData::RRset& s = d.rrsets_[si];
       int off = target_offset(s.type);
       if (off < 0) continue;
-      const PendingRecord& rec = p.records[rrset_first_record[si]];
+      const size_t rec = si;
       size_t list_start = d.additional_.size();
       const uint8_t* rd = d.rdata_.data() + s.data_offset;
       for (uint16_t k = 0; k < s.count; ++k) {
