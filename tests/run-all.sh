@@ -71,6 +71,21 @@ PYEOF
   add "$suite" $counts
 }
 
+# Replay every fuzz target's corpus (and past crashes) through the build: one
+# test per target.
+run_fuzz_replay() { # suite build_dir
+  local suite=$1 dir=$2 t name
+  for t in "$ROOT"/fuzz/fuzz_*.cc; do
+    name=$(basename "$t" .cc)
+    echo "=== $suite: $name"
+    if "$dir/${name}_replay" "$ROOT/fuzz/corpus/${name#fuzz_}" "$ROOT/fuzz/regressions/${name#fuzz_}"; then
+      add "$suite $name" 1 0 0
+    else
+      add "$suite $name" 0 1 0
+    fi
+  done
+}
+
 # Run the Python integration suite against one tandem binary.
 run_integration() { # suite tandem_bin [extra env...]
   local suite=$1 bin=$2; shift 2
@@ -103,6 +118,7 @@ START=$SECONDS
 if [ "$BUILD" != "-" ]; then
   BUILD=$(abs "$BUILD")
   run_unit unit "$BUILD/unit_tests"
+  run_fuzz_replay fuzz-replay "$BUILD"
   run_integration integration "$BUILD/tandem"
 fi
 if [ "$ASAN_BUILD" != "-" ]; then
@@ -110,6 +126,7 @@ if [ "$ASAN_BUILD" != "-" ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   run_unit unit-asan "$ASAN_BUILD/unit_tests"
+  run_fuzz_replay fuzz-replay-asan "$ASAN_BUILD"
   # Sanitized code is slower: scale timeouts, send less random garbage, and
   # leave out the harness self-tests (Knot vs NSD, no tandem involved).
   run_integration integration-asan "$ASAN_BUILD/tandem" \
