@@ -71,13 +71,75 @@ struct BigAllocator {
 
 template <class T>
 using BigVector = std::vector<T, BigAllocator<T>>;
-using ByteVector = BigVector<uint8_t>;
+
+// A growable byte buffer for bulk appends. std::vector<uint8_t> with a
+// default-initializing allocator still constructs new bytes one at a time in
+// resize(); this one only ever memcpys.
+class ByteVector {
+ public:
+  ByteVector() = default;
+  ByteVector(const ByteVector&) = delete;
+  ByteVector& operator=(const ByteVector&) = delete;
+  ByteVector(ByteVector&& o) noexcept { swap(o); }
+  ByteVector& operator=(ByteVector&& o) noexcept {
+    ByteVector tmp(std::move(o));
+    swap(tmp);
+    return *this;
+  }
+  ~ByteVector() { release(); }
+
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+
+  void reserve(size_t n) {
+    if (n <= capacity_) return;
+    uint8_t* p = BigAllocator<uint8_t>().allocate(n);
+    const size_t size = size_;
+    if (size) memcpy(p, data_, size);
+    release();
+    data_ = p;
+    size_ = size;
+    capacity_ = n;
+  }
+  // New bytes are left uninitialized.
+  void resize(size_t n) {
+    if (n > capacity_) reserve(n < 2 * capacity_ ? 2 * capacity_ : n);
+    size_ = n;
+  }
+  void append(const uint8_t* p, size_t n) {
+    if (size_ + n > capacity_) reserve(size_ + n < 2 * capacity_ ? 2 * capacity_ : size_ + n);
+    if (n) memcpy(data_ + size_, p, n);
+    size_ += n;
+  }
+  void shrink_to_fit() {
+    if (capacity_ == size_) return;
+    ByteVector t;
+    t.reserve(size_);
+    t.append(data_, size_);
+    swap(t);
+  }
+
+ private:
+  void swap(ByteVector& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(capacity_, o.capacity_);
+  }
+  void release() {
+    if (data_) BigAllocator<uint8_t>().deallocate(data_, capacity_);
+    data_ = nullptr;
+    capacity_ = size_ = 0;
+  }
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
 
 // Appends n bytes (amortized O(n), no per-byte work).
-inline void append_bytes(ByteVector& v, const uint8_t* p, size_t n) {
-  size_t at = v.size();
-  v.resize(at + n);
-  if (n) memcpy(v.data() + at, p, n);
-}
+inline void append_bytes(ByteVector& v, const uint8_t* p, size_t n) { v.append(p, n); }
 
 }  // namespace tandem

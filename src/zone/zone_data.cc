@@ -70,22 +70,40 @@ int target_offset(uint16_t type) {
 // repeat an earlier one, keeping file order; returns how many were removed.
 size_t remove_duplicates(uint8_t* rd, ZoneData::RRset& set) {
   if (set.count < 2) return 0;
-  std::vector<uint32_t> offsets;  // start of each record, relative to rd
-  offsets.reserve(set.count);
-  for (uint32_t off = 0, k = 0; k < set.count; ++k) {
-    offsets.push_back(off);
-    off += 2 + dns::load_u16(rd + off);
-  }
   auto rec_size = [&](uint32_t off) { return 2u + dns::load_u16(rd + off); };
   auto same = [&](uint32_t a, uint32_t b) {
     return rec_size(a) == rec_size(b) && memcmp(rd + a, rd + b, rec_size(a)) == 0;
   };
-  std::vector<bool> dup(set.count, false);
+  // Small sets (nearly all): pairwise on the stack, no allocation.
+  constexpr uint32_t kSmall = 64;
+  uint32_t small_offsets[kSmall];
+  bool small_dup[kSmall];
+  std::vector<uint32_t> big_offsets;
+  std::vector<bool> big_dup;
+  const bool small = set.count <= kSmall;
+  if (!small) {
+    big_offsets.resize(set.count);
+    big_dup.assign(set.count, false);
+  }
+  uint32_t* offsets = small ? small_offsets : big_offsets.data();
+  for (uint32_t off = 0, k = 0; k < set.count; ++k) {
+    offsets[k] = off;
+    off += rec_size(off);
+  }
+  auto is_dup = [&](size_t k) { return small ? small_dup[k] : static_cast<bool>(big_dup[k]); };
+  auto set_dup = [&](size_t k) {
+    if (small)
+      small_dup[k] = true;
+    else
+      big_dup[k] = true;
+  };
   size_t dropped = 0;
-  if (set.count <= 64) {
-    for (size_t i = 1; i < set.count; ++i)
-      for (size_t j = 0; j < i && !dup[i]; ++j)
-        if (!dup[j] && same(offsets[j], offsets[i])) dup[i] = true;
+  if (small) {
+    for (size_t i = 0; i < set.count; ++i) {
+      small_dup[i] = false;
+      for (size_t j = 0; j < i && !small_dup[i]; ++j)
+        if (!small_dup[j] && same(offsets[j], offsets[i])) small_dup[i] = true;
+    }
   } else {  // large sets: sort record indices by content, equal neighbours are copies
     std::vector<uint32_t> idx(set.count);
     for (uint32_t i = 0; i < set.count; ++i) idx[i] = i;
@@ -96,14 +114,14 @@ size_t remove_duplicates(uint8_t* rd, ZoneData::RRset& set) {
       return c != 0 ? c < 0 : a < b;
     });
     for (size_t i = 1; i < idx.size(); ++i)
-      if (same(offsets[idx[i - 1]], offsets[idx[i]])) dup[idx[i]] = true;
+      if (same(offsets[idx[i - 1]], offsets[idx[i]])) set_dup(idx[i]);
   }
-  for (bool d : dup) dropped += d;
+  for (size_t k = 0; k < set.count; ++k) dropped += is_dup(k);
   if (!dropped) return 0;
   uint32_t write = 0;
   for (uint32_t k = 0; k < set.count; ++k) {
     uint32_t size = rec_size(offsets[k]);
-    if (!dup[k]) {
+    if (!is_dup(k)) {
       memmove(rd + write, rd + offsets[k], size);
       write += size;
     }
