@@ -1209,9 +1209,41 @@ bool format_with_desc(std::span<const Field> desc, std::span<const uint8_t> rdat
 
 }  // namespace
 
+namespace {
+
+// Fast path for the most common record of all: "A 192.0.2.1" as four plain
+// decimal octets. Anything else (or anything odd) takes the general path,
+// which also produces the error messages.
+bool ipv4_fast(std::string_view t, uint8_t out[4]) {
+  size_t i = 0;
+  for (int k = 0; k < 4; ++k) {
+    if (k > 0) {
+      if (i >= t.size() || t[i] != '.') return false;
+      ++i;
+    }
+    unsigned v = 0;
+    size_t digits = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9' && digits < 3) {
+      v = v * 10 + static_cast<unsigned>(t[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || v > 255 || (digits > 1 && t[i - digits] == '0')) return false;
+    out[k] = static_cast<uint8_t>(v);
+  }
+  return i == t.size();
+}
+
+}  // namespace
+
 Result<void, std::string> rdata_from_text(uint16_t type, std::span<const TextToken> tokens,
                                           const Name& origin, std::vector<uint8_t>& out) {
   const size_t start = out.size();
+  uint8_t a[4];
+  if (type == rrtype::kA && tokens.size() == 1 && !tokens[0].quoted && ipv4_fast(tokens[0].text, a)) {
+    out.insert(out.end(), a, a + 4);
+    return {};
+  }
   Result<void, std::string> r;
   if (!tokens.empty() && !tokens[0].quoted && tokens[0].text == "\\#") {
     r = generic_from_text(type, tokens, out);
