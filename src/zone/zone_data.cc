@@ -188,7 +188,9 @@ struct ZoneBuilder::Pending {
     if (found != kNone) return found;
     uint32_t parent = kNone;
     if (size > origin.size()) parent = node_for(name + name[0] + 1, size - name[0] - 1);
-    if ((data.nodes_.size() + 1) * 2 > data.index_.size()) grow_index();
+    // Load factor up to 3/4: slots carry a hash tag, so probing past other
+    // names stays within a cache line or two and never touches nodes.
+    if ((data.nodes_.size() + 1) * 4 > data.index_.size() * 3) grow_index();
     ZoneData::Node n{};
     n.name_offset = static_cast<uint32_t>(data.names_.size());
     n.name_size = static_cast<uint8_t>(size - 1);
@@ -306,11 +308,11 @@ void ZoneBuilder::reserve(size_t records) {
   p.run_node.reserve(records);
   p.run_origin.reserve(records);
   p.data.rdata_.reserve(records * 14);
-  // Owners are typically fewer than records; the index keeps load <= 1/2.
+  // Owners are typically fewer than records.
   size_t nodes = records * 3 / 4 + 16;
   p.data.nodes_.reserve(nodes);
   p.data.names_.reserve(nodes * 20);
-  if (p.data.index_.size() < nodes * 2) p.grow_index(nodes * 2);
+  if (p.data.index_.size() * 3 < nodes * 4) p.grow_index(nodes * 4 / 3);
 }
 
 void ZoneBuilder::add(const ParsedRecord& r) {
