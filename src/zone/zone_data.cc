@@ -148,6 +148,7 @@ struct ZoneBuilder::Pending {
   uint8_t last_owner[dns::kMaxNameWire];  // as given (not lower-cased)
   size_t last_owner_size = 0;
   uint32_t last_node = kNone;
+  uint32_t last_parent = kNone;  // parent of the last node created
 
   const std::string* last_file = nullptr;
   uint16_t last_file_id = 0;
@@ -187,7 +188,18 @@ struct ZoneBuilder::Pending {
     uint32_t found = data.find(name, size, h);
     if (found != kNone) return found;
     uint32_t parent = kNone;
-    if (size > origin.size()) parent = node_for(name + name[0] + 1, size - name[0] - 1);
+    if (size > origin.size()) {
+      // Siblings tend to come together (h1, h2, ... under one parent): reuse
+      // the previous new node's parent without hashing it again.
+      const uint8_t* pname = name + name[0] + 1;
+      const size_t psize = size - name[0] - 1;
+      if (last_parent != kNone && psize == size_t{data.nodes_[last_parent].name_size} + 1 &&
+          memcmp(data.names_.data() + data.nodes_[last_parent].name_offset, pname, psize) == 0)
+        parent = last_parent;
+      else
+        parent = node_for(pname, psize);
+      last_parent = parent;
+    }
     // Load factor up to 3/4: slots carry a hash tag, so probing past other
     // names stays within a cache line or two and never touches nodes.
     if ((data.nodes_.size() + 1) * 4 > data.index_.size() * 3) grow_index();
