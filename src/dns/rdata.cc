@@ -1241,7 +1241,8 @@ Result<void, std::string> rdata_from_text(uint16_t type, std::span<const TextTok
   const size_t start = out.size();
   uint8_t a[4];
   if (type == rrtype::kA && tokens.size() == 1 && !tokens[0].quoted && ipv4_fast(tokens[0].text, a)) {
-    out.insert(out.end(), a, a + 4);
+    out.resize(start + 4);
+    memcpy(out.data() + start, a, 4);
     return {};
   }
   Result<void, std::string> r;

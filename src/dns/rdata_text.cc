@@ -106,31 +106,36 @@ Result<void, std::string> append_name(std::string_view text, const Name& origin,
   // Fast path: no escapes, labels of 1..63 octets, fits in 255 octets.
   bool fast = !text.empty() && memchr(text.data(), '\\', text.size()) == nullptr;
   if (fast) {
-    size_t i = 0;
-    const size_t n = text.size();
-    bool absolute = false;
-    while (i < n) {
-      const char* dot = static_cast<const char*>(memchr(text.data() + i, '.', n - i));
-      size_t j = dot ? static_cast<size_t>(dot - text.data()) : n;
-      size_t len = j - i;
-      if (len == 0 || len > kMaxLabel) {
-        fast = false;
-        break;
+    // One pass writing straight into the output: each '.' becomes the length
+    // octet of the label after it (the first label's octet is written last).
+    const bool absolute = text.back() == '.';
+    const size_t body = absolute ? text.size() - 1 : text.size();  // without the final dot
+    const size_t total = body + 1 + (absolute ? 1 : origin.size());
+    if (total <= kMaxNameWire) {
+      out.resize(start + total);
+      uint8_t* base = out.data() + start;
+      size_t len_at = 0, w = 1, label = 0;
+      for (size_t i = 0; i < body && fast; ++i) {
+        const char c = text[i];
+        if (c == '.') {
+          fast = label != 0 && label <= kMaxLabel;
+          base[len_at] = static_cast<uint8_t>(label);
+          len_at = w++;
+          label = 0;
+        } else {
+          base[w++] = static_cast<uint8_t>(c);
+          ++label;
+        }
       }
-      out.push_back(static_cast<uint8_t>(len));
-      out.insert(out.end(), reinterpret_cast<const uint8_t*>(text.data() + i),
-                 reinterpret_cast<const uint8_t*>(text.data() + j));
-      i = j + 1;
-      if (j + 1 == n) absolute = true;
-    }
-    if (fast) {
-      if (absolute) {
-        out.push_back(0);
-      } else {
-        out.insert(out.end(), origin.data(), origin.data() + origin.size());
+      fast = fast && label != 0 && label <= kMaxLabel;
+      if (fast) {
+        base[len_at] = static_cast<uint8_t>(label);
+        if (absolute)
+          base[w] = 0;
+        else
+          memcpy(base + w, origin.data(), origin.size());
+        return {};
       }
-      if (out.size() - start <= kMaxNameWire) return {};
-      fast = false;
     }
     out.resize(start);
   }
