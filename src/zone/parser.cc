@@ -78,6 +78,10 @@ struct Source {
 
 enum class Lex { kRecord, kEof, kError };
 
+// The error a record gets when the text ends inside its parentheses (the
+// chunked file reader recognizes it and reads on).
+constexpr char kUnclosedParen[] = "'(' not closed before the end of the file";
+
 // The tokens of one record. It never shrinks, so refilling it for each record
 // costs no allocation, and push() stays inline.
 class TokenList {
@@ -205,7 +209,7 @@ Lex next_record(Source& src, TokenList& toks, RecordStart& rec, std::string& err
   }
   src.pos = pos;
   if (depth > 0) {
-    err = "'(' not closed before the end of the file";
+    err = kUnclosedParen;
     return Lex::kError;
   }
   return toks.empty() ? Lex::kEof : Lex::kRecord;
@@ -236,43 +240,21 @@ std::string dir_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
-// Reads a whole file. Errors: the strerror text.
-bool read_whole_file(const std::string& path, ByteVector& out, std::string& err) {
+// Opens a zone file for reading. Errors: the strerror text (or "is a
+// directory"); returns -1 then.
+int open_zone_file(const std::string& path, std::string& err) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     err = strerror(errno);
-    return false;
+    return -1;
   }
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    err = strerror(errno);
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    err = S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno);
     close(fd);
-    return false;
+    return -1;
   }
-  if (S_ISDIR(st.st_mode)) {
-    err = "is a directory";
-    close(fd);
-    return false;
-  }
-  out.clear();
-  // One allocation of the final size; grow only if the file grew meanwhile.
-  out.resize(st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0);
-  size_t got = 0;
-  for (;;) {
-    if (got == out.size()) out.resize(out.size() + 65536);
-    ssize_t r = read(fd, out.data() + got, out.size() - got);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      err = strerror(errno);
-      close(fd);
-      return false;
-    }
-    if (r == 0) break;
-    got += static_cast<size_t>(r);
-  }
-  out.resize(got);
-  close(fd);
-  return true;
+  return fd;
 }
 
 // Appends value formatted as a $GENERATE modifier asks: base d/o/x/X with
@@ -442,16 +424,90 @@ void Reader::read_text(std::string_view text, const std::string& file, Context& 
 
 void Reader::read_file(const std::string& path, Context& ctx, int depth,
                        const std::string* from_file, size_t from_line) {
-  ByteVector text;  // huge-page backed, not zero-filled: a 1M-record zone is ~30 MB
   std::string err;
-  if (!read_whole_file(path, text, err)) {
+  const int fd = open_zone_file(path, err);
+  auto fail_read = [&](const std::string& why) {
     if (from_file)
-      error(*from_file, from_line, "cannot read included file " + quote(path) + ": " + err);
+      error(*from_file, from_line, "cannot read included file " + quote(path) + ": " + why);
     else
-      error(path, 0, "cannot read zone file: " + err);
+      error(path, 0, "cannot read zone file: " + why);
+  };
+  if (fd < 0) {
+    fail_read(err);
     return;
   }
-  read_text(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), path, ctx, depth);
+  // The file is read in chunks of whole lines, so that a large zone never
+  // sits in memory twice (as text and as records): ~30 MB less to allocate
+  // and fault in for a 1M-record zone. A record whose parentheses run past
+  // the chunk is read again with the next one.
+  constexpr size_t kChunk = size_t{1} << 20;
+  ByteVector buf;
+  buf.resize(kChunk);
+  size_t have = 0, line = 1;
+  bool eof = false, first = true;
+  TokenList toks;
+  RecordStart rec;
+  while (!stopped()) {
+    while (!eof && have < buf.size()) {
+      ssize_t r = read(fd, buf.data() + have, buf.size() - have);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        fail_read(strerror(errno));
+        close(fd);
+        return;
+      }
+      if (r == 0)
+        eof = true;
+      else
+        have += static_cast<size_t>(r);
+    }
+    const char* text = reinterpret_cast<const char*>(buf.data());
+    size_t begin = 0;
+    if (first) {
+      first = false;
+      // A UTF-8 byte order mark is not part of the zone.
+      if (have >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) begin = 3;
+    }
+    size_t usable = have;  // whole lines only, until the end of the file
+    if (!eof) {
+      const void* nl = memrchr(text + begin, '\n', have - begin);
+      usable = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text) + 1 : begin;
+    }
+    Source src{std::string_view(text, usable), begin, line};
+    size_t consumed = begin;
+    bool incomplete = false;
+    while (!stopped()) {
+      const size_t before = src.pos, before_line = src.line;
+      Lex r = next_record(src, toks, rec, err);
+      if (r == Lex::kEof) break;
+      if (r == Lex::kError) {
+        if (!eof && err == kUnclosedParen) {  // continues in the next chunk
+          src.pos = before;
+          src.line = before_line;
+          incomplete = true;
+          break;
+        }
+        error(path, rec.line ? rec.line : src.line, err);
+        consumed = src.pos;
+        continue;
+      }
+      record(path, rec.line, rec.owner_column, toks.span(), ctx, depth);
+      consumed = src.pos;
+    }
+    if (!incomplete) consumed = src.pos;
+    line = src.line;
+    if (eof && !incomplete) break;
+    // Keep the unread tail; grow when one record fills the whole buffer.
+    memmove(buf.data(), buf.data() + consumed, have - consumed);
+    have -= consumed;
+    if (have == buf.size()) {
+      ByteVector bigger;
+      bigger.resize(buf.size() * 2);
+      memcpy(bigger.data(), buf.data(), have);
+      buf = std::move(bigger);
+    }
+  }
+  close(fd);
 }
 
 void Reader::record(const std::string& file, size_t line, bool owner_column,

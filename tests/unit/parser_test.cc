@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -441,6 +444,53 @@ TEST(Parser, SinkSeesAbsoluteOwnerAndWireRdata) {
 
 TEST(Parser, EmptySinkIsAllowed) {
   EXPECT_TRUE(parse_zone_text("a A 192.0.2.1\n", "x.zone", options(), RecordSink()).empty());
+}
+
+}  // namespace
+}  // namespace tandem::zone
+
+namespace tandem::zone {
+namespace {
+
+// The file reader works in 1 MiB chunks of whole lines; the text reader sees
+// everything at once. Both must give the same records and the same errors,
+// whatever falls on a chunk boundary (multi-line records, long lines, errors).
+TEST(ParserChunks, FileAndTextAgreeAcrossChunkBoundaries) {
+  std::string text = "$ORIGIN example.\n$TTL 300\n";
+  for (int i = 0; i < 60000; ++i) {
+    switch (i % 5) {
+      case 0: text += "h" + std::to_string(i) + " A 192.0.2." + std::to_string(i % 250) + "\n"; break;
+      case 1: text += "m" + std::to_string(i) + " MX ( 10\n      mail" + std::to_string(i) + " ) ; split\n"; break;
+      case 2: text += "t" + std::to_string(i) + " TXT \"" + std::string(i % 200, 'x') + "\"\n"; break;
+      case 3: text += "    AAAA 2001:db8::" + std::to_string(i % 9999) + "\n"; break;
+      case 4: text += (i % 997 == 0 ? "bad A 1.2.3\n" : "s" + std::to_string(i) + " SRV 0 1 ( 53\n\n  target ) \n"); break;
+    }
+  }
+  char path[] = "/tmp/tandem-parser-chunks-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  ASSERT_GT(text.size(), size_t{2} << 20);  // several chunks
+
+  ParseOptions opts;
+  opts.origin = *dns::Name::parse_absolute("example.");
+  opts.max_errors = 0;
+  auto collect = [](std::vector<std::string>& out) {
+    return [&out](const ParsedRecord& r) {
+      out.push_back(r.owner.to_text() + " " + std::to_string(r.type) + " " + std::to_string(r.line) + " " +
+                    std::string(r.rdata.begin(), r.rdata.end()));
+    };
+  };
+  std::vector<std::string> from_file, from_text;
+  auto file_errors = parse_zone_file(path, opts, collect(from_file));
+  auto text_errors = parse_zone_text(text, path, opts, collect(from_text));
+  unlink(path);
+  EXPECT_EQ(from_file.size(), from_text.size());
+  EXPECT_TRUE(from_file == from_text);
+  ASSERT_EQ(file_errors.size(), text_errors.size());
+  for (size_t i = 0; i < file_errors.size(); ++i) EXPECT_EQ(file_errors[i].to_string(), text_errors[i].to_string());
+  EXPECT_GT(file_errors.size(), 0u);
 }
 
 }  // namespace
