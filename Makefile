@@ -1,5 +1,6 @@
 # Tandem: the two commands an operator needs are `make run` and `make test`.
 JOBS ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
