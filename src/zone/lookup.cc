@@ -46,11 +46,7 @@ void Lookup::negative(uint16_t rc) {
   const ZoneData::Node& apex = data_->node(data_->apex());
   const ZoneData::RRset* soa = data_->rrset(apex, kSOA);
   if (!soa) return;
-  const uint8_t* rd = data_->rdata(*soa) + 2;
-  const uint8_t* p = rd + dns::wire_name_size(rd);
-  p += dns::wire_name_size(p);
-  uint32_t minimum = dns::load_u32(p + 16);
-  add_authority(soa, data_->node_name(apex), soa->ttl < minimum ? soa->ttl : minimum);
+  add_authority(soa, data_->node_name(apex), data_->negative_ttl());
 }
 
 void Lookup::referral(uint32_t cut) {

@@ -459,9 +459,17 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
   const ZoneData::Node& apex = d.nodes_[0];
   const std::string first_file = p.files.empty() ? std::string() : p.files[0];
   const ZoneData::RRset* soa = d.rrset(apex, dns::rrtype::kSOA);
-  if (!soa)
+  if (!soa) {
     errors.push_back({first_file, 0, "no SOA record at the zone apex " + p.origin.to_text()});
-  else if (soa->count != 1)
+  } else {
+    // SOA rdata: MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM.
+    const uint8_t* rd = d.rdata_.data() + soa->data_offset + 2;
+    const uint8_t* f = rd + dns::wire_name_size(rd);
+    f += dns::wire_name_size(f);
+    const uint32_t minimum = dns::load_u32(f + 16);
+    d.negative_ttl_ = soa->ttl < minimum ? soa->ttl : minimum;
+  }
+  if (soa && soa->count != 1)
     error_at(soa - d.rrsets_.data(), "more than one SOA record at the apex");
   if (!d.rrset(apex, dns::rrtype::kNS))
     errors.push_back({first_file, 0, "no NS records at the zone apex " + p.origin.to_text()});
