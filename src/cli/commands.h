@@ -22,5 +22,7 @@ int checkzone_main(int argc, char** argv);
 void checkzone_usage();
 int ctl_main(int argc, char** argv);
 void ctl_usage();
+int keygen_main(int argc, char** argv);
+void keygen_usage();
 
 }  // namespace tandem::cli

@@ -18,6 +18,8 @@ constexpr Subcommand kSubcommands[] = {
      tandem::cli::checkzone_main, tandem::cli::checkzone_usage},
     {"ctl", "send a command to a running server (status, zone-status, reload, stop)",
      tandem::cli::ctl_main, tandem::cli::ctl_usage},
+    {"keygen", "generate a random TSIG key for the config (or BIND)", tandem::cli::keygen_main,
+     tandem::cli::keygen_usage},
 };
 
 void usage(FILE* out) {

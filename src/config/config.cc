@@ -27,20 +27,6 @@ constexpr int64_t kMaxWorkers = 1024;
 constexpr int64_t kMaxTcpConnections = 1000000;
 constexpr int64_t kMaxTcpIdleMs = 24LL * 3600 * 1000;
 
-struct AlgorithmName {
-  TsigAlgorithm algorithm;
-  const char* text;
-  const char* wire;
-};
-constexpr AlgorithmName kAlgorithms[] = {
-    {TsigAlgorithm::kHmacMd5, "hmac-md5", "hmac-md5.sig-alg.reg.int."},
-    {TsigAlgorithm::kHmacSha1, "hmac-sha1", "hmac-sha1."},
-    {TsigAlgorithm::kHmacSha224, "hmac-sha224", "hmac-sha224."},
-    {TsigAlgorithm::kHmacSha256, "hmac-sha256", "hmac-sha256."},
-    {TsigAlgorithm::kHmacSha384, "hmac-sha384", "hmac-sha384."},
-    {TsigAlgorithm::kHmacSha512, "hmac-sha512", "hmac-sha512."},
-};
-
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -660,32 +646,6 @@ Result<Config, ConfigErrors> Parser::parse(std::string_view text) {
 }
 
 }  // namespace
-
-const char* tsig_algorithm_text(TsigAlgorithm algorithm) {
-  for (const auto& a : kAlgorithms) {
-    if (a.algorithm == algorithm) return a.text;
-  }
-  return "?";
-}
-
-const char* tsig_algorithm_wire_name(TsigAlgorithm algorithm) {
-  for (const auto& a : kAlgorithms) {
-    if (a.algorithm == algorithm) return a.wire;
-  }
-  return "?";
-}
-
-std::optional<TsigAlgorithm> tsig_algorithm_from_text(std::string_view text) {
-  for (const auto& a : kAlgorithms) {
-    if (text.size() == std::string_view(a.text).size() &&
-        std::equal(text.begin(), text.end(), a.text, [](char x, char y) {
-          return std::tolower(static_cast<unsigned char>(x)) == y;
-        })) {
-      return a.algorithm;
-    }
-  }
-  return std::nullopt;
-}
 
 const char* acl_action_text(AclAction action) {
   switch (action) {

@@ -12,28 +12,17 @@
 #include <vector>
 
 #include "dns/name.h"
+#include "dns/tsig.h"
 #include "net/address.h"
 #include "util/log.h"
 #include "util/result.h"
 
 namespace tandem::config {
 
-// TSIG algorithms (RFC 8945 6, RFC 4635).
-enum class TsigAlgorithm {
-  kHmacMd5,
-  kHmacSha1,
-  kHmacSha224,
-  kHmacSha256,
-  kHmacSha384,
-  kHmacSha512,
-};
-
-// "hmac-sha256" etc., as written in the config.
-const char* tsig_algorithm_text(TsigAlgorithm algorithm);
-// The algorithm name as a domain name on the wire ("hmac-sha256.", or
-// "hmac-md5.sig-alg.reg.int." for MD5, RFC 8945 6).
-const char* tsig_algorithm_wire_name(TsigAlgorithm algorithm);
-std::optional<TsigAlgorithm> tsig_algorithm_from_text(std::string_view text);
+// TSIG algorithms (RFC 8945 6, RFC 4635): one list, in the dns layer.
+using TsigAlgorithm = dns::TsigAlgorithm;
+using dns::tsig_algorithm_from_text;
+using dns::tsig_algorithm_text;
 
 // A TSIG key. The id is also the key name that goes on the wire (RFC 8945 4.2),
 // so it must be a valid domain name.
