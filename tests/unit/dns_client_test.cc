@@ -60,17 +60,22 @@ UniqueFd bound_socket(int type, uint16_t& port) {
   return fd;
 }
 
-// A port with no UDP or TCP socket on 127.0.0.1 (bound, then released).
+// A port with no UDP or TCP socket on 127.0.0.1 (bound, then released). The
+// UDP port the kernel picks may be taken over TCP by some other socket: try
+// again then, rather than fail.
 uint16_t unused_port() {
-  uint16_t port = 0;
-  UniqueFd udp = bound_socket(SOCK_DGRAM, port);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sin.sin_port = htons(port);
-  UniqueFd tcp(::socket(AF_INET, SOCK_STREAM, 0));
-  EXPECT_EQ(::bind(tcp.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)), 0);
-  return port;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    uint16_t port = 0;
+    UniqueFd udp = bound_socket(SOCK_DGRAM, port);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_port = htons(port);
+    UniqueFd tcp(::socket(AF_INET, SOCK_STREAM, 0));
+    if (::bind(tcp.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0) return port;
+  }
+  ADD_FAILURE() << "no port free over both UDP and TCP after 100 tries";
+  return 0;
 }
 
 struct Header {
