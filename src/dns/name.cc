@@ -45,6 +45,14 @@ bool wire_name_equal(const uint8_t* a, const uint8_t* b) {
   }
 }
 
+bool wire_name_under(const uint8_t* name, size_t size, const uint8_t* ancestor, size_t ancestor_size) {
+  if (size < ancestor_size) return false;
+  const uint8_t* tail = name + size - ancestor_size;
+  const uint8_t* q = name;  // the match must start at a label boundary
+  while (q < tail) q += *q + 1;
+  return q == tail && memcmp(tail, ancestor, ancestor_size) == 0;
+}
+
 void wire_name_lower(uint8_t* p, size_t n) {
   // Length octets are < 64 and never in 'A'..'Z' (65..90), so lowering all
   // bytes is safe. Eight octets at a time (SWAR): on the query path.

@@ -29,6 +29,9 @@ size_t wire_label_count(const uint8_t* p);
 bool wire_name_equal(const uint8_t* a, const uint8_t* b);
 // RFC 4034 6.1 canonical order: <0, 0, >0.
 int wire_name_compare(const uint8_t* a, const uint8_t* b);
+// True when the wire name of `size` octets equals `ancestor` or lies below it,
+// comparing octets exactly (pass both lower-cased for a case-insensitive test).
+bool wire_name_under(const uint8_t* name, size_t size, const uint8_t* ancestor, size_t ancestor_size);
 // Lower-cases a wire name of n octets in place.
 void wire_name_lower(uint8_t* p, size_t n);
 

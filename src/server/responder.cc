@@ -178,7 +178,6 @@ overflow:
 
 struct QueryParse {
   uint16_t qtype = 0, qclass = 0;
-  size_t question_end = 0;
   bool edns = false;
   uint16_t edns_size = 0;
   uint8_t edns_version = 0;
@@ -230,7 +229,6 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
       qp.qtype = load_u16(q + pos);
       qp.qclass = load_u16(q + pos + 2);
       pos += 4;
-      qp.question_end = pos;
       have_question = true;
       // Answer and authority must be empty in a query; additional may hold OPT.
       const uint16_t an = load_u16(q + 6), ns = load_u16(q + 8), ar = load_u16(q + 10);

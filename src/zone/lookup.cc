@@ -97,7 +97,7 @@ bool Lookup::answer_at(uint32_t ni, const uint8_t* owner, uint16_t qtype) {
   return false;
 }
 
-bool Lookup::apply_dname(uint32_t dn, const uint8_t* sname, const uint8_t* sname_lower, uint16_t) {
+bool Lookup::apply_dname(uint32_t dn, const uint8_t* sname, const uint8_t* sname_lower) {
   // RFC 6672 2.2/3.1: answer the DNAME, then a CNAME from sname to sname with
   // the DNAME owner suffix replaced by the DNAME target.
   const ZoneData::Node& n = data_->node(dn);
@@ -123,7 +123,6 @@ bool Lookup::apply_dname(uint32_t dn, const uint8_t* sname, const uint8_t* sname
 }
 
 void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lower, uint16_t qtype) {
-  zone_ = &zone;
   data_ = &zone.data();
   rcode = dns::rcode::kNoError;
   authoritative = true;
@@ -150,7 +149,7 @@ void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lo
           referral(n.cut);
           return;
         }
-        chain = apply_dname(n.cut, sname, sname_lower, qtype);
+        chain = apply_dname(n.cut, sname, sname_lower);
       } else if ((n.flags & ZoneData::kDelegation) && qtype != kDS) {
         referral(ni);
         return;
@@ -175,7 +174,7 @@ void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lo
           referral(cut);
           return;
         }
-        chain = apply_dname(cut, sname, sname_lower, qtype);
+        chain = apply_dname(cut, sname, sname_lower);
       } else if (c.flags & ZoneData::kWildcardChild) {
         // RFC 4592 3.3.1: the source of synthesis is "*.<closest encloser>".
         uint8_t wild[dns::kMaxNameWire + 2];
@@ -195,11 +194,7 @@ void Lookup::run(const Zone& zone, const uint8_t* qname, const uint8_t* qname_lo
     uint8_t* low = chain_lower_[step];
     memcpy(low, next_, nsize);
     dns::wire_name_lower(low, nsize);
-    if (nsize < origin_size) return;
-    bool boundary = false;  // the origin must match whole labels
-    for (const uint8_t* q = low; !boundary && q <= low + nsize - origin_size; q += *q + 1)
-      boundary = q == low + nsize - origin_size;
-    if (!boundary || memcmp(low + nsize - origin_size, origin, origin_size) != 0) return;
+    if (!dns::wire_name_under(low, nsize, origin, origin_size)) return;
     if (qtype == kCNAME) return;
     sname = next_;
     sname_lower = low;

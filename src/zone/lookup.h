@@ -43,7 +43,6 @@ class Lookup {
 
  private:
   const ZoneData* data_ = nullptr;
-  const Zone* zone_ = nullptr;
   void add_answer(const ZoneData::RRset* set, const uint8_t* owner, uint32_t ttl);
   void add_additional_for(const ZoneData::RRset& set);
   void add_authority(const ZoneData::RRset* set, const uint8_t* owner, uint32_t ttl);
@@ -53,7 +52,7 @@ class Lookup {
   // Returns true when a CNAME was added and the chain goes on at next_.
   bool answer_at(uint32_t node, const uint8_t* owner, uint16_t qtype);
   // RFC 6672 substitution; returns true when the chain goes on at next_.
-  bool apply_dname(uint32_t dname_node, const uint8_t* sname, const uint8_t* sname_lower, uint16_t qtype);
+  bool apply_dname(uint32_t dname_node, const uint8_t* sname, const uint8_t* sname_lower);
 
   const uint8_t* next_ = nullptr;  // chain target (case as in the data)
   uint32_t visited_[kMaxChain + 1];  // CNAME nodes met along the chain

@@ -12,20 +12,12 @@
 namespace tandem::zone {
 
 Zone::Zone(dns::Name origin, std::unique_ptr<const ZoneData> data, std::string source)
-    : origin_(std::move(origin)), data_(std::move(data)), source_(std::move(source)) {
-  const ZoneData::RRset* soa = data_->rrset(data_->node(data_->apex()), dns::rrtype::kSOA);
-  if (soa) {
-    // SOA rdata: MNAME, RNAME, then SERIAL (RFC 1035 3.3.13).
-    const uint8_t* rd = data_->rdata(*soa) + 2;
-    const uint8_t* p = rd + dns::wire_name_size(rd);
-    p += dns::wire_name_size(p);
-    serial_ = dns::load_u32(p);
-  }
-}
+    : origin_(std::move(origin)), data_(std::move(data)), source_(std::move(source)) {}
 
 Zone::~Zone() = default;
 
 size_t Zone::record_count() const { return data_->record_count(); }
+uint32_t Zone::serial() const { return data_->serial(); }
 
 namespace {
 

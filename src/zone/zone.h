@@ -21,7 +21,7 @@ class Zone {
   ~Zone();
 
   const dns::Name& origin() const { return origin_; }
-  uint32_t serial() const { return serial_; }
+  uint32_t serial() const;
   size_t record_count() const;
   // Where the data came from (the zone file path), for logs.
   const std::string& source() const { return source_; }
@@ -31,7 +31,6 @@ class Zone {
   dns::Name origin_;
   std::unique_ptr<const ZoneData> data_;
   std::string source_;
-  uint32_t serial_ = 0;
 };
 
 struct LoadResult {

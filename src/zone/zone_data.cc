@@ -293,11 +293,7 @@ struct ZoneBuilder::Pending {
 
   // True when the lower-cased wire name is the origin or below it.
   bool in_zone(const uint8_t* name, size_t size) const {
-    const size_t osize = origin.size();
-    if (size < osize || memcmp(name + size - osize, origin.data(), osize) != 0) return false;
-    const uint8_t* q = name;  // the match must start at a label boundary
-    while (q < name + size - osize) q += *q + 1;
-    return q == name + size - osize;
+    return dns::wire_name_under(name, size, origin.data(), origin.size());
   }
 
   std::string name_text(uint32_t ni) const {
@@ -466,6 +462,7 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
     const uint8_t* rd = d.rdata_.data() + soa->data_offset + 2;
     const uint8_t* f = rd + dns::wire_name_size(rd);
     f += dns::wire_name_size(f);
+    d.serial_ = dns::load_u32(f);
     const uint32_t minimum = dns::load_u32(f + 16);
     d.negative_ttl_ = soa->ttl < minimum ? soa->ttl : minimum;
   }
@@ -518,18 +515,16 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
         size_t tsize = dns::wire_name_size(target);
         memcpy(low, target, tsize);
         dns::wire_name_lower(low, tsize);
-        dns::Name tname = dns::Name::from_wire(low);
-        if (!tname.is_subdomain_of(p.origin)) continue;
+        if (!p.in_zone(low, tsize)) continue;
         uint32_t ti = d.find(low, tsize);
         bool has_address = ti != kNone && (d.rrset(d.nodes_[ti], dns::rrtype::kA) ||
                                            d.rrset(d.nodes_[ti], dns::rrtype::kAAAA));
         if (s.type == dns::rrtype::kNS && !has_address && n.cut == kNone) {
-          const dns::Name owner = dns::Name::from_wire(d.names_.data() + n.name_offset);
           // Glue is required where the server is inside the delegated zone
           // (or, at the apex, anywhere inside this zone).
-          if (ni == 0 || tname.is_subdomain_of(owner))
-            error_at(rec, "missing glue: name server " + tname.to_text() + " of " + owner.to_text() +
-                              " has no A or AAAA record in the zone");
+          if (ni == 0 || dns::wire_name_under(low, tsize, d.node_name(n), d.node_name_size(n)))
+            error_at(rec, "missing glue: name server " + dns::Name::from_wire(low).to_text() + " of " +
+                              p.name_text(ni) + " has no A or AAAA record in the zone");
         }
         if (!has_address) continue;
         bool seen = false;

@@ -80,6 +80,7 @@ class ZoneData {
   uint32_t apex() const { return 0; }  // the apex is always node 0
   // TTL of the SOA in negative answers: min(SOA TTL, MINIMUM) (RFC 2308 3).
   uint32_t negative_ttl() const { return negative_ttl_; }
+  uint32_t serial() const { return serial_; }  // of the apex SOA
   size_t record_count() const { return record_count_; }
   size_t memory_bytes() const;
 
@@ -98,6 +99,7 @@ class ZoneData {
   uint64_t index_mask_ = 0;
   size_t record_count_ = 0;
   uint32_t negative_ttl_ = 0;
+  uint32_t serial_ = 0;
 };
 
 // Builds a ZoneData from records in any order, then checks it (RFC 1034

@@ -66,6 +66,19 @@ TEST(Name, CaseInsensitiveEqualityAndSubdomain) {
   EXPECT_EQ(N("a.b.c.").parent(), N("b.c."));
 }
 
+TEST(Name, WireNameUnder) {
+  Name origin = N("example.");
+  auto under = [&](const char* text) {
+    Name n = N(text);
+    return wire_name_under(n.data(), n.size(), origin.data(), origin.size());
+  };
+  EXPECT_TRUE(under("example."));
+  EXPECT_TRUE(under("a.b.example."));
+  EXPECT_FALSE(under("badexample."));   // same octets at the end, not a label boundary
+  EXPECT_FALSE(under("example.net."));
+  EXPECT_FALSE(under("."));
+}
+
 TEST(Name, CanonicalOrderRfc4034Example) {
   // RFC 4034 6.1 example, in canonical order.
   const char* order[] = {"example.",       "a.example.",       "yljkjljk.a.example.",
