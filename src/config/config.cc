@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "util/encoding.h"
 
@@ -255,7 +256,8 @@ void Parser::parse_server(const Field& field, Config& config) {
   if (!expect_map(field.value, field.line, "server")) return;
   Fields f = fields(field.value, "server",
                     {"listen", "workers", "control", "storage", "tcp-idle-timeout",
-                     "tcp-max-connections", "log-level"});
+                     "tcp-max-connections", "log-level", "xfr-in-max", "xfr-out-max",
+                     "xfr-timeout"});
 
   if (auto it = f.find("listen"); it == f.end()) {
     error(line_of(field.value, field.line), "server.listen", "missing");
@@ -314,6 +316,23 @@ void Parser::parse_server(const Field& field, Config& config) {
   }
   if (auto it = f.find("log-level"); it != f.end()) {
     if (auto level = log_level(it->second, "server.log-level")) config.log_level = *level;
+  }
+  if (auto it = f.find("xfr-in-max"); it != f.end()) {
+    if (auto v = positive_int(it->second, "server.xfr-in-max", 1000)) server.xfr_in_max = static_cast<int>(*v);
+  }
+  if (auto it = f.find("xfr-out-max"); it != f.end()) {
+    if (auto v = positive_int(it->second, "server.xfr-out-max", 1000)) server.xfr_out_max = static_cast<int>(*v);
+  }
+  if (auto it = f.find("xfr-timeout"); it != f.end()) {
+    if (auto text = scalar(it->second, "server.xfr-timeout")) {
+      auto ms = parse_duration_ms(*text);
+      if (!ms || *ms < 100 || *ms > 3600 * 1000) {
+        error(it->second.line, "server.xfr-timeout",
+              "expected a duration between 100ms and 1h, such as 10s, got '" + *text + "'");
+      } else {
+        server.xfr_timeout_ms = static_cast<int>(*ms);
+      }
+    }
   }
 }
 
@@ -527,7 +546,9 @@ void Parser::parse_zones(const Field& field, Config& config) {
     if (!items[i].IsMap()) continue;
     std::string path = "zone[" + std::to_string(i) + "]";
     int line = line_of(items[i], field.line);
-    Fields f = fields(items[i], path, {"domain", "file", "primary", "notify", "acl"});
+    Fields f = fields(items[i], path,
+                      {"domain", "file", "primary", "notify", "acl", "refresh-min", "refresh-max",
+                       "retry-min", "retry-max", "expire-min", "expire-max"});
     ZoneConfig zone;
     zone.line = static_cast<size_t>(line);
     bool ok = true;
@@ -601,6 +622,43 @@ void Parser::parse_zones(const Field& field, Config& config) {
         } else {
           zone.acls.push_back(*a);
         }
+      }
+    }
+    // SOA timer clamps: durations ("30s", "1h"; bare numbers are seconds here,
+    // as SOA fields are).
+    auto timer = [&](const char* key, uint32_t& out) {
+      auto it = f.find(key);
+      if (it == f.end()) return;
+      auto text = scalar(it->second, path + "." + key);
+      if (!text) return;
+      std::optional<int64_t> ms;
+      if (!text->empty() && text->find_first_not_of("0123456789") == std::string::npos) {
+        if (text->size() <= 10) ms = std::stoll(*text) * 1000;
+      } else {
+        ms = parse_duration_ms(*text);
+      }
+      if (!ms || *ms < 1000 || *ms / 1000 > 0xFFFFFFFFll) {
+        error(it->second.line, path + "." + key,
+              "expected a duration of at least 1s, such as 30, 30s, 5m or 1h, got '" + *text + "'");
+        ok = false;
+      } else {
+        out = static_cast<uint32_t>(*ms / 1000);
+      }
+    };
+    timer("refresh-min", zone.refresh_min);
+    timer("refresh-max", zone.refresh_max);
+    timer("retry-min", zone.retry_min);
+    timer("retry-max", zone.retry_max);
+    timer("expire-min", zone.expire_min);
+    timer("expire-max", zone.expire_max);
+    for (auto [lo, hi, name] : {std::tuple{zone.refresh_min, zone.refresh_max, "refresh"},
+                                {zone.retry_min, zone.retry_max, "retry"},
+                                {zone.expire_min, zone.expire_max, "expire"}}) {
+      if (lo > hi) {
+        error(line, path + "." + name + "-min",
+              std::string("greater than ") + name + "-max (" + std::to_string(lo) + " > " +
+                  std::to_string(hi) + ")");
+        ok = false;
       }
     }
     if (f.find("file") == f.end() && f.find("primary") == f.end()) {

@@ -61,6 +61,12 @@ struct ZoneConfig {
   std::vector<Remote> primaries;  // non-empty => this server is a secondary for the zone
   std::vector<Remote> notify;     // secondaries to NOTIFY on change
   std::vector<Acl> acls;
+  // Clamps on the SOA timers of a secondary zone, in seconds (zone keys
+  // refresh-min, refresh-max, retry-min, retry-max, expire-min, expire-max).
+  // The defaults honour short test timers as given and cap absurd ones.
+  uint32_t refresh_min = 1, refresh_max = 86400;
+  uint32_t retry_min = 1, retry_max = 86400;
+  uint32_t expire_min = 2, expire_max = 0xFFFFFFFFu;
   size_t line = 0;                // where the zone is defined, for messages
   bool is_secondary() const { return !primaries.empty(); }
 };
@@ -72,6 +78,9 @@ struct ServerConfig {
   std::string storage;              // absolute path of the state directory
   int tcp_idle_timeout_ms = 10000;  // RFC 7766 6.2.3
   size_t tcp_max_connections = 1000;
+  int xfr_in_max = 8;               // transfers in (and SOA checks) running at once
+  int xfr_out_max = 16;             // transfers out running at once; more get SERVFAIL
+  int xfr_timeout_ms = 10000;       // silence on a transfer connection before giving up
 };
 
 struct Config {

@@ -68,7 +68,7 @@ bool send_all(int fd, std::string_view data) {
 
 Result<ControlCommand, std::string> parse_control_command(std::string_view line) {
   std::vector<std::string_view> words = split_words(line);
-  if (words.empty()) return fail("empty command (expected status, zone-status, reload or stop)");
+  if (words.empty()) return fail("empty command (expected status, zone-status, reload, retransfer, notify or stop)");
   std::string_view verb = words[0];
   ControlCommand command;
   size_t max_args = 0;
@@ -80,11 +80,15 @@ Result<ControlCommand, std::string> parse_control_command(std::string_view line)
   } else if (verb == "reload") {
     command.kind = ControlCommandKind::kReload;
     max_args = 1;
+  } else if (verb == "retransfer" || verb == "notify") {
+    command.kind = verb == "notify" ? ControlCommandKind::kNotify : ControlCommandKind::kRetransfer;
+    max_args = 1;
+    if (words.size() != 2) return fail("'" + std::string(verb) + "' needs a zone");
   } else if (verb == "stop") {
     command.kind = ControlCommandKind::kStop;
   } else {
     return fail("unknown command '" + std::string(verb) +
-                "' (expected status, zone-status, reload or stop)");
+                "' (expected status, zone-status, reload, retransfer, notify or stop)");
   }
   if (words.size() - 1 > max_args) {
     return fail("too many arguments for '" + std::string(verb) + "'" +
@@ -104,6 +108,8 @@ std::string format_control_command(const ControlCommand& command) {
     case ControlCommandKind::kStatus: out = "status"; break;
     case ControlCommandKind::kZoneStatus: out = "zone-status"; break;
     case ControlCommandKind::kReload: out = "reload"; break;
+    case ControlCommandKind::kRetransfer: out = "retransfer"; break;
+    case ControlCommandKind::kNotify: out = "notify"; break;
     case ControlCommandKind::kStop: out = "stop"; break;
   }
   if (command.zone) out += " " + command.zone->to_text();

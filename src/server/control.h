@@ -21,11 +21,11 @@ namespace tandem::server {
 
 inline constexpr size_t kMaxControlRequest = 4096;
 
-enum class ControlCommandKind { kStatus, kZoneStatus, kReload, kStop };
+enum class ControlCommandKind { kStatus, kZoneStatus, kReload, kRetransfer, kNotify, kStop };
 
 struct ControlCommand {
   ControlCommandKind kind = ControlCommandKind::kStatus;
-  std::optional<dns::Name> zone;  // zone-status and reload only
+  std::optional<dns::Name> zone;  // zone-status, reload (optional); retransfer, notify (required)
 };
 
 // Parses a request line (words separated by blanks; a trailing newline is

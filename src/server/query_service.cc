@@ -57,6 +57,7 @@ Result<void, std::string> QueryService::start(const QueryServiceOptions& options
   worker_options.tcp_max_connections = options.tcp_max_connections;
   worker_options.tcp_idle_timeout_ms = options.tcp_idle_timeout_ms;
   worker_options.tcp_max_pipelined = options.tcp_max_pipelined;
+  worker_options.handler = options.handler;
 
   for (const net::SocketAddress& address : options.listen) {
     if (auto unused = net::check_address_unused(address); !unused) {

@@ -17,6 +17,8 @@
 
 namespace tandem::server {
 
+class RequestHandler;
+
 // Publishes the current ZoneSet to the workers. Readers check generation()
 // (one atomic load) once per batch of queries and take the mutex only when it
 // changed, so the query path never contends on a lock.
@@ -46,6 +48,9 @@ struct QueryServiceOptions {
   size_t tcp_max_connections = 1000;   // per server; beyond it new connections are closed
   int tcp_idle_timeout_ms = 10000;     // RFC 7766 6.2.3: close idle connections
   size_t tcp_max_pipelined = 100;      // queries answered per connection read burst
+  // The slow path for NOTIFY, transfers and signed queries; must outlive the
+  // service. Null: the workers answer those themselves (REFUSED/NOTIMP).
+  class RequestHandler* handler = nullptr;
 };
 
 struct QueryStats {

@@ -182,6 +182,8 @@ struct QueryParse {
   uint16_t edns_size = 0;
   uint8_t edns_version = 0;
   bool dnssec_ok = false;
+  bool tsig = false;    // the last record is a TSIG RR
+  bool expire = false;  // the OPT carries the EDNS EXPIRE option (RFC 7314)
 };
 
 size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t qsize, uint8_t* out,
@@ -261,15 +263,30 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
           qp.dnssec_ok = q[pos + 6] & 0x80;
           // Options must tile the rdata exactly.
           size_t o = pos + 10, end = o + rdlen;
-          while (o + 4 <= end) o += 4 + load_u16(q + o + 2);
+          while (o + 4 <= end) {
+            if (load_u16(q + o) == 9) qp.expire = true;  // RFC 7314 EXPIRE
+            o += 4 + load_u16(q + o + 2);
+          }
           if (o != end) rc = rcode::kFormErr;
+        } else if (i + 1 == uint32_t{an} + ns + ar && i >= uint32_t{an} + ns && type == rrtype::kTSIG) {
+          qp.tsig = true;  // RFC 8945 5.1: TSIG is the last record
         }
         pos += 10 + rdlen;
       }
-      if (rc == rcode::kNoError && (an != 0 || ns != 0) && opcode == dns::opcode::kQuery)
+      // IXFR carries our SOA in the authority section (RFC 1995 3).
+      if (rc == rcode::kNoError && (an != 0 || ns != 0) && opcode == dns::opcode::kQuery &&
+          !(qp.qtype == rrtype::kIXFR && an == 0))
         rc = rcode::kFormErr;
       if (rc == rcode::kNoError && pos != qsize) rc = rcode::kFormErr;  // trailing garbage
     }
+  }
+
+  if (divert_ && rc == rcode::kNoError && have_question &&
+      (opcode == dns::opcode::kNotify ||
+       (opcode == dns::opcode::kQuery &&
+        (qp.qtype == rrtype::kAXFR || qp.qtype == rrtype::kIXFR || qp.tsig || qp.expire))))
+      [[unlikely]] {
+    return kDivert;
   }
 
   // --- header ---
@@ -326,6 +343,8 @@ size_t Responder::respond(const zone::ZoneSet& zones, const uint8_t* q, size_t q
       }
       if (!z) {
         rc = rcode::kRefused;
+      } else if (z->expired()) [[unlikely]] {
+        rc = rcode::kServFail;  // RFC 1034 4.3.5: an expired secondary has no data to give
       } else {
         lookup_.run(*z, qname_, qlower_, qp.qtype);
         rc = lookup_.rcode;

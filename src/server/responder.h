@@ -21,8 +21,19 @@ inline constexpr uint16_t kMaxUdpPayload = 1232;
 // Largest response over TCP (two-octet length prefix).
 inline constexpr size_t kMaxTcpMessage = 65535;
 
+// respond() returns this for a message that needs the slow path (see
+// set_divert): the caller hands it to its RequestHandler.
+inline constexpr size_t kDivert = ~size_t{0};
+
 class Responder {
  public:
+  // When on, respond() returns kDivert instead of answering: NOTIFY
+  // (RFC 1996), AXFR/IXFR (the zone's ACL decides), messages carrying a TSIG
+  // RR (RFC 8945: verify, then sign the answer) and queries with the EDNS
+  // EXPIRE option (RFC 7314: needs the zone's expire clock). Off, those get
+  // NOTIMP/REFUSED/plain answers as a server without transfers would give.
+  void set_divert(bool on) { divert_ = on; }
+
   // Builds the response to `query` into `out` (capacity >= kMaxTcpMessage is
   // always enough). Returns the response size, or 0 when nothing must be sent
   // (the message is a response, or too short to carry a header).
@@ -36,6 +47,7 @@ class Responder {
   size_t qname_size_ = 0;
   size_t qname_labels_ = 0;
   zone::Lookup lookup_;
+  bool divert_ = false;
 };
 
 }  // namespace tandem::server

@@ -2,7 +2,9 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,15 +18,12 @@
 #include <thread>
 
 #include "util/log.h"
+#include "util/serial.h"
+#include "zone/diff.h"
 
 namespace tandem::server {
-namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Errors and warnings of one zone load are logged and returned up to this
-// many; a broken 1M-record file must not flood the log or the control reply.
-constexpr size_t kMaxReportedErrors = 20;
+namespace detail {
 
 std::string iso_time(std::chrono::system_clock::time_point tp) {
   time_t t = std::chrono::system_clock::to_time_t(tp);
@@ -34,6 +33,34 @@ std::string iso_time(std::chrono::system_clock::time_point tp) {
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return buf;
 }
+
+std::string quoted(const std::string& s) {
+  if (!s.empty() && s.find_first_of(" \t\"") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace detail
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using detail::iso_time;
+using detail::quoted;
+
+int64_t now_wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Errors and warnings of one zone load are logged and returned up to this
+// many; a broken 1M-record file must not flood the log or the control reply.
+constexpr size_t kMaxReportedErrors = 20;
 
 std::string format_ms(double ms) {
   char buf[32];
@@ -59,17 +86,6 @@ std::string remote_ids(const std::vector<config::Remote>& remotes) {
   return out;
 }
 
-// Quotes a value for the key=value zone-status lines when it has blanks.
-std::string quoted(const std::string& s) {
-  if (!s.empty() && s.find_first_of(" \t\"") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::optional<FileStamp> stamp_file(const std::string& path) {
@@ -89,6 +105,11 @@ void Server::run_jobs(std::vector<LoadJob>& jobs) {
     job.stamp = stamp_file(job.zone->file);
     try {
       job.result = zone::load_zone_file(job.zone->domain, job.zone->file);
+      // A newer serial: keep the difference for IXFR (RFC 1995) while still
+      // off the main thread.
+      if (job.result.zone && job.previous &&
+          util::serial_gt(job.result.zone->serial(), job.previous->serial()))
+        job.diff = zone::compute_diff(*job.previous, *job.result.zone);
     } catch (const std::exception& e) {
       // The loader reports bad input as errors; an exception here is a
       // resource problem (e.g. out of memory) and must not stop the server.
@@ -129,6 +150,22 @@ void Server::finish_load(ZoneEntry& entry, LoadJob& job, Report& report) {
   }
   if (result.zone && result.errors.empty()) {
     bool reloaded = entry.zone != nullptr;
+    std::shared_ptr<const zone::Zone> previous = entry.zone;
+    if (job.diff) {
+      auto journal = std::make_shared<xfr::Journal>(entry.journal ? *entry.journal : xfr::Journal{});
+      journal->add(std::move(*job.diff));
+      entry.journal = std::move(journal);
+    } else if (previous && previous->serial() != result.zone->serial()) {
+      // The serial went backwards (or jumped 2^31): no IXFR history across it.
+      entry.journal.reset();
+      TANDEM_LOG_WARN("zone %s: serial %u -> %u is not an increase (RFC 1982): secondaries will "
+                      "not pick this version up by themselves",
+                      name.c_str(), previous->serial(), result.zone->serial());
+    } else if (previous) {
+      TANDEM_LOG_WARN("zone %s: reloaded with the same serial %u: secondaries will not see changes "
+                      "made without a serial increase",
+                      name.c_str(), previous->serial());
+    }
     entry.zone = result.zone;
     entry.stamp = job.stamp;
     entry.loaded_at = std::chrono::system_clock::now();
@@ -139,6 +176,7 @@ void Server::finish_load(ZoneEntry& entry, LoadJob& job, Report& report) {
                            ", serial " + std::to_string(entry.zone->serial()) + ", " +
                            std::to_string(entry.zone->record_count()) + " records in " +
                            format_ms(job.ms));
+    if (previous && previous->serial() != entry.zone->serial()) entry.notify_pending = true;
     return;
   }
   // The previous version (if any) keeps being served: a broken edit must
@@ -172,6 +210,22 @@ Server::Server(ServeOptions options) : options_(std::move(options)) {}
 Server::~Server() {
   queries_.stop();
   control_.close();
+  shut_down_xfr();
+}
+
+void Server::shut_down_xfr() {
+  // Transfers in flight are abandoned (a partial transfer is never applied);
+  // stored copies being written are finished first, so nothing is lost.
+  if (xfr_) xfr_->stop();
+  if (transfers_) transfers_->stop();
+  if (notifies_) notifies_->stop();
+  if (writer_) {
+    writer_->drain();
+    writer_->stop();
+  }
+  if (event_fd_ >= 0) ::close(event_fd_);
+  if (timer_fd_ >= 0) ::close(timer_fd_);
+  event_fd_ = timer_fd_ = -1;
 }
 
 int Server::run() {
@@ -219,9 +273,29 @@ int Server::run() {
     return 1;
   }
 
+  store_ = std::make_unique<store::ZoneStore>(running_.storage);
+  transfers_ = std::make_unique<JobPool>("tandem-xfrin", running_.xfr_in_max);
+  notifies_ = std::make_unique<JobPool>("tandem-notify", 2);
+  writer_ = std::make_unique<JobPool>("tandem-store", 1);
+  XfrServiceOptions xopts;
+  xopts.max_transfers = running_.xfr_out_max;
+  xopts.timeout_ms = running_.xfr_timeout_ms;
+  xopts.idle_timeout_ms = running_.tcp_idle_timeout_ms;
+  xfr_ = std::make_unique<XfrService>(
+      xopts, [this](const dns::Name& zone, std::optional<uint32_t> serial, const net::SocketAddress& from) {
+        post([this, zone, serial, from] { on_notify(zone, serial, from); });
+      });
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (event_fd_ < 0 || timer_fd_ < 0) {
+    TANDEM_LOG_ERROR("cannot create the event and timer descriptors: %s", std::strerror(errno));
+    return 1;
+  }
+
   Report report = apply_config(std::move(*loaded), /*force=*/true);
 
   QueryServiceOptions qopts;
+  qopts.handler = xfr_.get();
   qopts.listen = running_.listen;
   qopts.workers = running_.workers;
   qopts.tcp_max_connections = running_.tcp_max_connections;
@@ -249,9 +323,11 @@ int Server::run() {
     control_.close();
     return 1;
   }
+  run_timers();
   while (!stop_requested_) {
-    pollfd fds[2] = {{sfd, POLLIN, 0}, {control_.fd(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    pollfd fds[4] = {{sfd, POLLIN, 0}, {control_.fd(), POLLIN, 0}, {event_fd_, POLLIN, 0},
+                     {timer_fd_, POLLIN, 0}};
+    if (::poll(fds, 4, -1) < 0) {
       if (errno == EINTR) continue;
       TANDEM_LOG_ERROR("poll: %s", std::strerror(errno));
       break;
@@ -279,10 +355,17 @@ int Server::run() {
         if (stop_requested_) break;
       }
     }
+    if (fds[2].revents & POLLIN) run_posted();
+    if (fds[3].revents & POLLIN) {
+      uint64_t expirations;
+      [[maybe_unused]] ssize_t r = ::read(timer_fd_, &expirations, sizeof expirations);
+      run_timers();
+    }
   }
   ::close(sfd);
   queries_.stop();
   control_.close();
+  shut_down_xfr();
   TANDEM_LOG_INFO("stopped");
   return 0;
 }
@@ -311,19 +394,15 @@ Server::Report Server::apply_config(config::Config config, bool force) {
     order.push_back(zc.domain);
     Report& zr = zone_reports[zc.domain];
     const std::string name = zc.domain.to_text();
+    if (old != zones_.end()) {
+      entry.journal = old->second.journal;
+    }
     if (zc.is_secondary()) {
-      // Zone transfers (AXFR/IXFR from the primaries) come with the next
-      // release; until then a secondary zone is configured but not served.
-      entry.zone.reset();
-      entry.stamp.reset();
-      entry.last_errors.clear();
-      std::string msg = "zone " + name + ": secondary of " + remote_ids(zc.primaries) +
-                        ": zone transfers are not implemented yet; not served";
-      TANDEM_LOG_WARN("%s", msg.c_str());
-      zr.lines.push_back(msg);
+      init_secondary(entry, old != zones_.end() ? &old->second : nullptr, zr);
       next.emplace(zc.domain, std::move(entry));
       continue;
     }
+    entry.schedule.reset();
     // Unchanged means: the same file (path, inode, size, mtime) as the one the
     // served version came from. Anything else is read again.
     std::optional<FileStamp> stamp = stamp_file(zc.file);
@@ -333,8 +412,13 @@ Server::Report Server::apply_config(config::Config config, bool force) {
       zr.lines.push_back("zone " + name + ": unchanged, serial " +
                          std::to_string(entry.zone->serial()));
     }
+    if (old != zones_.end() && old->second.config.is_secondary()) {
+      entry.zone.reset();  // was a secondary: its transferred data is not this file's
+      entry.journal.reset();
+      changed = true;
+    }
     next.emplace(zc.domain, std::move(entry));
-    if (changed) jobs.push_back(LoadJob{&zc, {}, {}, 0});
+    if (changed) jobs.push_back(LoadJob{&zc, {}, {}, 0, next.at(zc.domain).zone, {}});
   }
 
   run_jobs(jobs);
@@ -360,6 +444,8 @@ Server::Report Server::apply_config(config::Config config, bool force) {
   config.server = running_;
   config_ = std::move(config);
   publish();
+  notify_changed();
+  if (timer_fd_ >= 0) run_timers();
   return report;
 }
 
@@ -372,25 +458,42 @@ Server::Report Server::reload_zone(const dns::Name& domain) {
     return report;
   }
   if (it->second.config.is_secondary()) {
-    report.ok = false;
-    report.lines.push_back("zone " + domain.to_text() +
-                           " is a secondary: zone transfers are not implemented yet");
+    // A secondary has no file to read: reloading it means asking the primaries now.
+    if (it->second.schedule) it->second.schedule->refresh_now(now_wall_ms());
+    report.lines.push_back("zone " + domain.to_text() + ": secondary; refresh from the primaries started");
+    run_timers();
     return report;
   }
-  std::vector<LoadJob> jobs{LoadJob{&it->second.config, {}, {}, 0}};
+  std::vector<LoadJob> jobs{LoadJob{&it->second.config, {}, {}, 0, it->second.zone, {}}};
   run_jobs(jobs);
   finish_load(it->second, jobs[0], report);
-  if (report.ok) publish();
+  if (report.ok) {
+    publish();
+    notify_changed();
+  }
   return report;
 }
 
 void Server::publish() {
   std::vector<std::shared_ptr<const zone::Zone>> served;
+  const int64_t now = now_wall_ms();
   for (const dns::Name& domain : zone_order_) {
-    const ZoneEntry& entry = zones_.at(domain);
-    if (entry.zone) served.push_back(entry.zone);
+    ZoneEntry& entry = zones_.at(domain);
+    entry.served_expired = entry.zone && entry.schedule && entry.schedule->expired(now);
+    if (entry.zone) served.push_back(entry.served_expired ? entry.zone->expired_copy() : entry.zone);
   }
-  holder_.publish(std::make_shared<const zone::ZoneSet>(std::move(served)));
+  auto set = std::make_shared<const zone::ZoneSet>(std::move(served));
+  holder_.publish(set);
+  publish_xfr_table(set);
+}
+
+void Server::notify_changed() {
+  for (const dns::Name& domain : zone_order_) {
+    ZoneEntry& entry = zones_.at(domain);
+    if (!entry.notify_pending) continue;
+    entry.notify_pending = false;
+    if (notifies_) send_notifies(entry);
+  }
 }
 
 void Server::warn_restart_needed(const config::Config& next, Report& report) {
@@ -410,6 +513,9 @@ void Server::warn_restart_needed(const config::Config& next, Report& report) {
   if (a.storage != b.storage) note("storage");
   if (a.tcp_idle_timeout_ms != b.tcp_idle_timeout_ms) note("tcp-idle-timeout");
   if (a.tcp_max_connections != b.tcp_max_connections) note("tcp-max-connections");
+  if (a.xfr_in_max != b.xfr_in_max) note("xfr-in-max");
+  if (a.xfr_out_max != b.xfr_out_max) note("xfr-out-max");
+  if (a.xfr_timeout_ms != b.xfr_timeout_ms) note("xfr-timeout");
 }
 
 ControlReply Server::handle(const ControlCommand& command) {
@@ -445,6 +551,29 @@ ControlReply Server::handle(const ControlCommand& command) {
       Report r = apply_config(std::move(*next), /*force=*/false);
       return ControlReply{r.ok, "configuration reloaded from " + options_.config_path + "\n" +
                                     join(r)};
+    }
+    case ControlCommandKind::kRetransfer:
+    case ControlCommandKind::kNotify: {
+      auto it = command.zone ? zones_.find(*command.zone) : zones_.end();
+      if (it == zones_.end())
+        return ControlReply{false, "zone " + (command.zone ? command.zone->to_text() : std::string("?")) +
+                                       " is not configured\n"};
+      ZoneEntry& e = it->second;
+      const std::string name = it->first.to_text();
+      if (command.kind == ControlCommandKind::kNotify) {
+        if (e.config.notify.empty()) return ControlReply{false, "zone " + name + " has no notify remotes\n"};
+        if (!e.zone) return ControlReply{false, "zone " + name + " is not served: nothing to announce\n"};
+        send_notifies(e);
+        return ControlReply{true, "zone " + name + ": NOTIFY queued to " + remote_ids(e.config.notify) + "\n"};
+      }
+      if (!e.config.is_secondary() || !e.schedule)
+        return ControlReply{false, "zone " + name + " is not a secondary\n"};
+      e.force_axfr = true;
+      e.schedule->refresh_now(now_wall_ms());
+      TANDEM_LOG_INFO("zone %s: full transfer requested (retransfer)", name.c_str());
+      run_timers();
+      return ControlReply{true, "zone " + name + ": full transfer (AXFR) from " + remote_ids(e.config.primaries) +
+                                    " started; any serial is accepted\n"};
     }
     case ControlCommandKind::kStop:
       stop_requested_ = true;
@@ -494,8 +623,7 @@ std::string Server::zone_status_text(const std::optional<dns::Name>& only) const
     const ZoneEntry& e = zones_.at(domain);
     out += domain.to_text();
     if (e.config.is_secondary()) {
-      out += " role=secondary state=not-served primary=" + remote_ids(e.config.primaries) +
-             " reason=" + quoted("zone transfers are not implemented yet");
+      out += secondary_status(e);
     } else {
       out += " role=primary";
       if (e.zone) {
@@ -505,7 +633,10 @@ std::string Server::zone_status_text(const std::optional<dns::Name>& only) const
       } else {
         out += " state=not-served";
       }
+      if (e.journal && !e.journal->empty())
+        out += " journal=" + std::to_string(e.journal->size()) + "-diffs";
     }
+    if (!e.config.notify.empty()) out += " notify=" + remote_ids(e.config.notify);
     if (!e.config.file.empty()) out += " file=" + quoted(e.config.file);
     if (!e.last_errors.empty()) {
       out += " errors=" + std::to_string(e.last_errors.size()) +

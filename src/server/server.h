@@ -16,7 +16,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,7 +26,14 @@
 
 #include "config/config.h"
 #include "server/control.h"
+#include "server/job_pool.h"
 #include "server/query_service.h"
+#include "server/xfr_service.h"
+#include "store/zone_store.h"
+#include "xfr/journal.h"
+#include "xfr/notify.h"
+#include "xfr/secondary.h"
+#include "xfr/transfer.h"
 #include "zone/zone.h"
 
 namespace tandem::server {
@@ -47,6 +56,12 @@ struct FileStamp {
 };
 std::optional<FileStamp> stamp_file(const std::string& path);
 
+namespace detail {
+std::string iso_time(std::chrono::system_clock::time_point tp);  // "2026-12-04T20:00:00Z"
+// Quotes a value for the key=value zone-status lines when it has blanks.
+std::string quoted(const std::string& s);
+}  // namespace detail
+
 class Server {
  public:
   explicit Server(ServeOptions options);
@@ -66,6 +81,26 @@ class Server {
     std::optional<FileStamp> stamp;          // of the file `zone` was loaded from
     std::chrono::system_clock::time_point loaded_at{};
     std::vector<std::string> last_errors;  // of the latest failed load; empty after a success
+    // IXFR history for downstream secondaries (primary and secondary zones).
+    std::shared_ptr<const xfr::Journal> journal;
+    // Secondary zones only:
+    std::shared_ptr<xfr::RefreshSchedule> schedule;
+    std::string last_result;      // "ok: IXFR from 127.0.0.1@53, serial 1 -> 2" / "failed: ..."
+    std::string last_primary;     // the address that last answered
+    bool force_axfr = false;      // `ctl retransfer`: the next refresh is a full transfer
+    bool served_expired = false;  // the published version is the SERVFAIL one
+    bool notify_pending = false;  // a new version to announce to the notify remotes
+  };
+  // An outgoing NOTIFY waiting for its next try (RFC 1996 3.6).
+  struct PendingNotify {
+    dns::Name zone;
+    config::Remote remote;
+    net::SocketAddress address;
+    uint32_t serial = 0;
+    xfr::NotifyRetry retry;
+    int64_t due_ms = 0;
+    bool in_flight = false;
+    uint64_t id = 0;  // to match the result of the try in flight
   };
   struct Report {
     bool ok = true;
@@ -77,6 +112,8 @@ class Server {
     std::optional<FileStamp> stamp;  // taken before reading: a change during the read is seen
     zone::LoadResult result;
     double ms = 0;
+    std::shared_ptr<const zone::Zone> previous;  // the served version, to diff for IXFR
+    std::optional<zone::ZoneDiff> diff;          // previous -> result, when the serial grew
   };
 
   // Loads the jobs' files, in parallel when there are several.
@@ -92,11 +129,34 @@ class Server {
   // Loads one configured zone's file again, changed or not.
   Report reload_zone(const dns::Name& domain);
   void publish();
+  // Sends NOTIFY for the zones whose served version changed.
+  void notify_changed();
+  void shut_down_xfr();
   // Logs (and reports) server settings that differ in `next` but only take
   // effect after a restart.
   void warn_restart_needed(const config::Config& next, Report& report);
 
   ControlReply handle(const ControlCommand& command);
+
+  // --- zone transfers (server_xfr.cc) ---
+  // Runs `fn` on the main thread soon (callable from any thread).
+  void post(std::function<void()> fn);
+  void run_posted();
+  // Starts the refreshes that are due, publishes expiries, sends due
+  // NOTIFYs, and arms the timer for the next deadline.
+  void run_timers();
+  // Sets up a secondary zone entry: keeps the running state on reload, or
+  // loads the stored copy at start.
+  void init_secondary(ZoneEntry& entry, ZoneEntry* old, Report& report);
+  void start_refresh(const dns::Name& domain, ZoneEntry& entry);
+  void refresh_done(const dns::Name& domain, xfr::RefreshOutcome outcome);
+  void on_notify(const dns::Name& zone, std::optional<uint32_t> serial, const net::SocketAddress& from);
+  // NOTIFY every `notify:` remote of the zone (RFC 1996), retrying until answered.
+  void send_notifies(const ZoneEntry& entry);
+  void notify_done(uint64_t id, Result<void, std::string> result);
+  void save_zone(const ZoneEntry& entry, bool meta_only);
+  void publish_xfr_table(const std::shared_ptr<const zone::ZoneSet>& set);
+  std::string secondary_status(const ZoneEntry& e) const;
   std::string status_text() const;
   std::string zone_status_text(const std::optional<dns::Name>& zone) const;
 
@@ -111,6 +171,19 @@ class Server {
   std::chrono::steady_clock::time_point started_{};
   std::chrono::system_clock::time_point started_wall_{};
   bool stop_requested_ = false;
+
+  std::unique_ptr<XfrService> xfr_;
+  std::unique_ptr<store::ZoneStore> store_;
+  std::unique_ptr<JobPool> transfers_;  // refreshes: at most server.xfr-in-max at once
+  std::unique_ptr<JobPool> notifies_;   // NOTIFY exchanges
+  std::unique_ptr<JobPool> writer_;     // stored copies, one at a time, in order
+  int running_refreshes_ = 0;
+  std::vector<PendingNotify> notifies_pending_;
+  uint64_t next_notify_id_ = 1;
+  int event_fd_ = -1;  // eventfd: posted work is waiting
+  int timer_fd_ = -1;  // timerfd: the next refresh / expire / NOTIFY deadline
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;
 };
 
 }  // namespace tandem::server

@@ -45,6 +45,8 @@ class TcpInput {
   bool has_message() const;
   // Bytes received and not yet returned by next() (a partial message).
   size_t buffered() const { return end_ - begin_; }
+  // Those bytes, e.g. to hand the connection to another owner.
+  std::span<const uint8_t> unread() const { return {buffer_.get() + begin_, end_ - begin_}; }
   size_t capacity() const { return capacity_; }
 
  private:

@@ -185,7 +185,9 @@ struct Worker::UdpSocket : Source {
 
 Worker::Worker(int index, const WorkerOptions& options, ZoneSetHolder& zones,
                std::atomic<size_t>& tcp_open)
-    : index_(index), options_(options), holder_(zones), tcp_open_(tcp_open) {}
+    : index_(index), options_(options), holder_(zones), tcp_open_(tcp_open) {
+  responder_.set_divert(options.handler != nullptr);
+}
 
 Worker::~Worker() {
   while (lru_head_ != nullptr) close_connection(lru_head_);
@@ -354,6 +356,8 @@ void Worker::on_udp(UdpSocket& s) {
       size_t size =
           responder_.respond(zones, query, s.rx[i].msg_len, query + UdpSocket::kResponseOffset,
                              kMaxTcpMessage, Transport::kUdp);
+      if (size == kDivert) [[unlikely]]
+        size = divert_udp(s, i, query + UdpSocket::kResponseOffset);
       s.tx_iov[i].iov_len = size;
       // Always the same value for a socket of one family, but never trust a
       // length the kernel wrote back.
@@ -501,6 +505,14 @@ bool Worker::serve(Connection* c) {
       uint8_t* slot = stage_.get() + stage_size_;
       size_t answer =
           responder_.respond(zones, query, size, slot + 2, kMaxTcpMessage, Transport::kTcp);
+      if (answer == kDivert) [[unlikely]] {
+        bool handed = false;
+        answer = divert_tcp(c, query, size, slot + 2, &handed);
+        if (handed) {
+          bump(counters_.tcp_queries, queries + 1);
+          return false;
+        }
+      }
       ++queries;
       --budget;
       if (answer == 0 || answer > kMaxTcpMessage) {
@@ -600,6 +612,47 @@ bool Worker::write_pending(Connection* c) {
   return true;
 }
 
+size_t Worker::divert_udp(UdpSocket& s, unsigned i, uint8_t* out) {
+  net::SocketAddress peer(reinterpret_cast<const sockaddr*>(&s.peer[i]), s.peer_len);
+  size_t size = 0;
+  auto outcome = options_.handler->handle({s.query(i), s.rx[i].msg_len}, peer, Transport::kUdp, out,
+                                          kMaxUdpPayload, &size, nullptr);
+  return outcome == RequestHandler::Outcome::kAnswered ? size : 0;
+}
+
+size_t Worker::divert_tcp(Connection* c, const uint8_t* query, size_t size, uint8_t* out,
+                          bool* handed) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  net::SocketAddress peer;
+  if (getpeername(c->fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
+    peer = net::SocketAddress(reinterpret_cast<sockaddr*>(&ss), len);
+  Handoff handoff;
+  size_t answer = 0;
+  auto outcome = options_.handler->handle({query, size}, peer, Transport::kTcp, out,
+                                          kMaxTcpMessage, &answer, &handoff);
+  if (outcome == RequestHandler::Outcome::kAnswered) return answer;
+  if (outcome == RequestHandler::Outcome::kDrop) return 0;
+  // Hand the connection over: everything this worker still holds for it
+  // goes along (answers staged or queued, bytes read after the request), in
+  // order, and the worker forgets the connection without closing it.
+  handoff.fd = c->fd;
+  handoff.peer = peer;
+  handoff.request.assign(query, query + size);
+  handoff.unsent.assign(stage_.get(), stage_.get() + stage_size_);
+  std::span<const uint8_t> queued = c->output.pending();
+  handoff.unsent.insert(handoff.unsent.begin(), queued.begin(), queued.end());
+  stage_size_ = 0;
+  std::span<const uint8_t> rest = c->input.unread();
+  handoff.unread.assign(rest.begin(), rest.end());
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c->fd, nullptr);
+  c->fd = -1;
+  close_connection(c);
+  *handed = true;
+  options_.handler->take_connection(std::move(handoff));
+  return 0;
+}
+
 void Worker::set_interest(Connection* c, uint32_t events) {
   if (c->events == events) return;
   epoll_event ev{};
@@ -624,7 +677,7 @@ void Worker::close_connection(Connection* c) {
   } else {
     lru_tail_ = c->prev;
   }
-  ::close(c->fd);  // also removes it from the epoll set
+  if (c->fd >= 0) ::close(c->fd);  // also removes it from the epoll set (-1: handed over)
   tcp_open_.fetch_sub(1, std::memory_order_relaxed);
   delete c;
 }

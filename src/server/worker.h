@@ -17,6 +17,7 @@
 
 #include "net/socket.h"
 #include "server/query_service.h"
+#include "server/request_handler.h"
 #include "server/responder.h"
 #include "server/tcp_connection.h"
 #include "util/result.h"
@@ -27,6 +28,7 @@ struct WorkerOptions {
   size_t tcp_max_connections = 1000;  // server-wide, compared with the shared count
   int tcp_idle_timeout_ms = 10000;
   size_t tcp_max_pipelined = 100;
+  RequestHandler* handler = nullptr;  // see QueryServiceOptions::handler
 };
 
 // Counters of one worker. Only the owning thread writes them (plain
@@ -106,6 +108,11 @@ class Worker {
   void touch(Connection* c, int64_t now_ms);
   void sweep(int64_t now_ms);
   void on_tick();
+  // The slow path for a message the Responder diverted (RequestHandler).
+  size_t divert_udp(UdpSocket& s, unsigned i, uint8_t* out);
+  // Same over TCP; may hand the connection over (then *handed is set and
+  // `c` is gone).
+  size_t divert_tcp(Connection* c, const uint8_t* query, size_t size, uint8_t* out, bool* handed);
 
   // One atomic load; fetches the new ZoneSet only when a new one was published.
   void refresh_zones() {

@@ -14,6 +14,13 @@ namespace tandem::zone {
 Zone::Zone(dns::Name origin, std::unique_ptr<const ZoneData> data, std::string source)
     : origin_(std::move(origin)), data_(std::move(data)), source_(std::move(source)) {}
 
+Zone::Zone(dns::Name origin, std::shared_ptr<const ZoneData> data, std::string source, bool expired)
+    : origin_(std::move(origin)), data_(std::move(data)), source_(std::move(source)), expired_(expired) {}
+
+std::shared_ptr<const Zone> Zone::expired_copy() const {
+  return std::shared_ptr<const Zone>(new Zone(origin_, data_, source_, true));
+}
+
 Zone::~Zone() = default;
 
 size_t Zone::record_count() const { return data_->record_count(); }

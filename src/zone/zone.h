@@ -27,10 +27,19 @@ class Zone {
   const std::string& source() const { return source_; }
   const ZoneData& data() const { return *data_; }
 
+  // A secondary zone past its expire time (RFC 1034 4.3.5) is answered with
+  // SERVFAIL instead of stale data, but its records are kept for the next
+  // refresh to build on: this makes the SERVFAIL version, sharing the data.
+  std::shared_ptr<const Zone> expired_copy() const;
+  bool expired() const { return expired_; }
+
  private:
+  Zone(dns::Name origin, std::shared_ptr<const ZoneData> data, std::string source, bool expired);
+
   dns::Name origin_;
-  std::unique_ptr<const ZoneData> data_;
+  std::shared_ptr<const ZoneData> data_;
   std::string source_;
+  bool expired_ = false;
 };
 
 struct LoadResult {

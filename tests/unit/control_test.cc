@@ -40,13 +40,13 @@ TEST(ControlCommand, Parses) {
 
 TEST(ControlCommand, RejectsBadRequests) {
   EXPECT_EQ(parse_control_command("").error(),
-            "empty command (expected status, zone-status, reload or stop)");
+            "empty command (expected status, zone-status, reload, retransfer, notify or stop)");
   EXPECT_EQ(parse_control_command("  \n").error(),
-            "empty command (expected status, zone-status, reload or stop)");
+            "empty command (expected status, zone-status, reload, retransfer, notify or stop)");
   EXPECT_EQ(parse_control_command("restart").error(),
-            "unknown command 'restart' (expected status, zone-status, reload or stop)");
+            "unknown command 'restart' (expected status, zone-status, reload, retransfer, notify or stop)");
   EXPECT_EQ(parse_control_command("STATUS").error(),
-            "unknown command 'STATUS' (expected status, zone-status, reload or stop)");
+            "unknown command 'STATUS' (expected status, zone-status, reload, retransfer, notify or stop)");
   EXPECT_EQ(parse_control_command("stop now").error(),
             "too many arguments for 'stop' (it takes none)");
   EXPECT_EQ(parse_control_command("reload a. b.").error(),
@@ -139,7 +139,7 @@ TEST_F(ControlSocketTest, RoundTripAndPermissions) {
   r = send_control_request(path_, "dance", 2000);
   ASSERT_TRUE(r) << r.error();
   EXPECT_FALSE(r->ok);
-  EXPECT_EQ(r->text, "unknown command 'dance' (expected status, zone-status, reload or stop)\n");
+  EXPECT_EQ(r->text, "unknown command 'dance' (expected status, zone-status, reload, retransfer, notify or stop)\n");
   stop = true;
   t.join();
   EXPECT_EQ(seen, (std::vector<std::string>{"status", "zone-status nowhere."}));
@@ -212,6 +212,18 @@ TEST_F(ControlSocketTest, SilentClientTimesOut) {
   close(fd);
   // Nothing pending now.
   EXPECT_FALSE(socket.serve_one([](const ControlCommand&) { return ControlReply{}; }, 100));
+}
+
+TEST(ControlCommand, RetransferAndNotifyNeedAZone) {
+  auto r = parse_control_command("retransfer example.org.");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, ControlCommandKind::kRetransfer);
+  EXPECT_EQ(format_control_command(*r), "retransfer example.org.");
+  auto n = parse_control_command("notify example.org");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->kind, ControlCommandKind::kNotify);
+  EXPECT_FALSE(parse_control_command("retransfer"));
+  EXPECT_EQ(parse_control_command("notify").error(), "'notify' needs a zone");
 }
 
 }  // namespace

@@ -220,13 +220,13 @@ TEST_F(ServerTest, ConfigChangesOnReload) {
   EXPECT_TRUE(r.ok) << r.text;
   EXPECT_NE(r.text.find("server.listen changed: restart tandem to apply it"), std::string::npos)
       << r.text;
-  EXPECT_NE(r.text.find("zone c.test.: secondary of up: zone transfers are not implemented yet"),
+  EXPECT_NE(r.text.find("zone c.test.: secondary, no stored copy yet; transferring from the primaries"),
             std::string::npos)
       << r.text;
   EXPECT_NE(r.text.find("zone a.test.: removed"), std::string::npos) << r.text;
   EXPECT_EQ(query_rcode(port_, "a.test"), 5);  // still listening on the old port
   ControlReply zs = send("zone-status c.test.");
-  EXPECT_NE(zs.text.find("c.test. role=secondary state=not-served primary=up"),
+  EXPECT_NE(zs.text.find("c.test. role=secondary state=not-served primaries=up@127.0.0.1@1"),
             std::string::npos)
       << zs.text;
 }

@@ -1,0 +1,408 @@
+#include "xfr/transfer.h"
+
+#include <chrono>
+#include <random>
+
+#include "dns/tsig.h"
+#include "dns/types.h"
+#include "dns/wire.h"
+#include "net/dns_client.h"
+#include "util/serial.h"
+#include "xfr/axfr_in.h"
+#include "xfr/ixfr_in.h"
+#include "xfr/secondary.h"
+#include "zone/records.h"
+#include "zone/zone_data.h"
+
+namespace tandem::xfr {
+
+namespace {
+
+using dns::load_u16;
+using dns::load_u32;
+namespace rrtype = dns::rrtype;
+
+constexpr size_t kHeaderSize = 12;
+constexpr uint16_t kEdnsExpire = 9;  // RFC 7314 option code
+
+uint64_t unix_now() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+uint16_t random_id() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return static_cast<uint16_t>(rng());
+}
+
+// The apex SOA record of a snapshot.
+bool apex_soa(const zone::Zone& zone, std::span<const uint8_t>& rdata, uint32_t& ttl) {
+  const zone::ZoneData& d = zone.data();
+  const zone::ZoneData::RRset* soa = d.rrset(d.node(d.apex()), rrtype::kSOA);
+  if (soa == nullptr || soa->count == 0) return false;
+  const uint8_t* p = d.rdata(*soa);
+  rdata = {p + 2, load_u16(p)};
+  ttl = soa->ttl;
+  return true;
+}
+
+// Signs `msg` with `key` when given; keeps the request MAC for the answer.
+Result<void, std::string> sign(std::vector<uint8_t>& msg, const std::optional<config::Key>& key,
+                               std::optional<dns::TsigKey>& tsig, dns::TsigMac& mac) {
+  if (!key) return {};
+  tsig = dns::make_tsig_key(key->name, dns::tsig_algorithm_text(key->algorithm), key->secret);
+  if (!tsig) return fail(std::string("key '") + key->id + "': unsupported algorithm");
+  size_t size = msg.size();
+  msg.resize(size + 512);
+  dns::TsigSignParams params;
+  params.time_signed = unix_now();
+  auto signed_size = dns::tsig_sign(msg.data(), size, msg.size(), *tsig, params, {}, &mac);
+  if (!signed_size) return fail(std::string("cannot sign the request with key '") + key->id + "'");
+  msg.resize(*signed_size);
+  return {};
+}
+
+std::string tsig_text(const dns::TsigVerifyResult& v) {
+  std::string s = dns::tsig_status_text(v.status);
+  if (v.status == dns::TsigStatus::kPeerError) s += " (" + dns::rcode_to_text(v.peer_error) + ")";
+  return s;
+}
+
+// Asks one address for the zone's SOA over UDP (TCP when truncated).
+Result<SoaAnswer, std::string> query_soa(const net::SocketAddress& addr, const RefreshRequest& req,
+                                         const config::Remote& remote) {
+  uint16_t id = random_id();
+  std::vector<uint8_t> msg = build_xfr_request(req.origin, rrtype::kSOA, id, nullptr, 0, 0, true);
+  std::optional<dns::TsigKey> key;
+  dns::TsigMac mac;
+  if (auto s = sign(msg, remote.key, key, mac); !s) return fail(s.error());
+  auto answer = net::udp_exchange(addr, msg, std::min(req.timeout_ms, 2000), 2);
+  if (!answer) return fail(answer.error());
+  auto parsed = parse_soa_answer(*answer, req.origin);
+  if (parsed && parsed->truncated) {
+    auto conn = net::TcpDnsConnection::connect(addr, req.timeout_ms);
+    if (!conn) return fail(conn.error());
+    if (auto s = conn->send(msg); !s) return fail(s.error());
+    answer = conn->receive(req.timeout_ms);
+    if (!answer) return fail(answer.error());
+    parsed = parse_soa_answer(*answer, req.origin);
+  }
+  if (!parsed) return fail(parsed.error());
+  if (key) {
+    dns::TsigVerifyResult v =
+        dns::tsig_verify(*answer, std::span<const dns::TsigKey>(&*key, 1), unix_now(), mac.span());
+    if (v.status != dns::TsigStatus::kOk)
+      return fail("SOA answer failed TSIG with key '" + remote.key->id + "': " + tsig_text(v));
+  }
+  if (parsed->rcode != dns::rcode::kNoError)
+    return fail("SOA query answered " + dns::rcode_to_text(parsed->rcode));
+  if (!parsed->authoritative) return fail("SOA answer is not authoritative (lame primary)");
+  if (!parsed->serial) return fail("SOA answer has no SOA for the zone");
+  return parsed;
+}
+
+struct StreamResult {
+  bool ok = false;
+  bool fallback = false;  // IXFR: retry with AXFR
+  std::string error;
+};
+
+// Sends `msg` over a new TCP connection and feeds each answer message to
+// `feed` until it says stop. `feed` returns 0 = need more, 1 = done, -1 = failed.
+template <class Feed>
+StreamResult stream(const net::SocketAddress& addr, const std::vector<uint8_t>& msg, int timeout_ms,
+                    Feed&& feed) {
+  StreamResult r;
+  auto conn = net::TcpDnsConnection::connect(addr, timeout_ms);
+  if (!conn) {
+    r.error = conn.error();
+    return r;
+  }
+  if (auto s = conn->send(msg); !s) {
+    r.error = s.error();
+    return r;
+  }
+  for (;;) {
+    auto m = conn->receive(timeout_ms);
+    if (!m) {
+      r.error = m.error();
+      return r;
+    }
+    int state = feed(std::span<const uint8_t>(*m));
+    if (state == 1) {
+      r.ok = true;
+      return r;
+    }
+    if (state < 0) return r;
+  }
+}
+
+}  // namespace
+
+std::optional<uint32_t> zone_serial(const zone::Zone& zone) {
+  std::span<const uint8_t> rdata;
+  uint32_t ttl;
+  if (!apex_soa(zone, rdata, ttl)) return std::nullopt;
+  return zone::soa_rdata_serial(rdata);
+}
+
+std::vector<uint8_t> build_xfr_request(const dns::Name& origin, uint16_t qtype, uint16_t id,
+                                       const uint8_t* soa_rdata, size_t soa_rdata_size,
+                                       uint32_t soa_ttl, bool ask_expire) {
+  std::vector<uint8_t> m(kHeaderSize, 0);
+  dns::store_u16(m.data(), id);
+  bool ixfr = qtype == rrtype::kIXFR && soa_rdata != nullptr;
+  auto u16 = [&](uint16_t v) {
+    m.push_back(static_cast<uint8_t>(v >> 8));
+    m.push_back(static_cast<uint8_t>(v));
+  };
+  auto u32 = [&](uint32_t v) {
+    u16(static_cast<uint16_t>(v >> 16));
+    u16(static_cast<uint16_t>(v));
+  };
+  dns::store_u16(m.data() + 4, 1);
+  m.insert(m.end(), origin.data(), origin.data() + origin.size());
+  u16(qtype);
+  u16(dns::rrclass::kIN);
+  if (ixfr) {
+    dns::store_u16(m.data() + 8, 1);
+    u16(0xC000 | kHeaderSize);  // owner: the question's name
+    u16(rrtype::kSOA);
+    u16(dns::rrclass::kIN);
+    u32(soa_ttl);
+    u16(static_cast<uint16_t>(soa_rdata_size));
+    m.insert(m.end(), soa_rdata, soa_rdata + soa_rdata_size);
+  }
+  if (ask_expire) {
+    dns::store_u16(m.data() + 10, 1);
+    m.push_back(0);  // root owner
+    u16(rrtype::kOPT);
+    u16(net::kClientEdnsPayload);
+    u32(0);  // extended rcode, version 0, DO clear
+    u16(4);  // rdata: one option
+    u16(kEdnsExpire);
+    u16(0);  // empty in a query (RFC 7314 2)
+  }
+  return m;
+}
+
+Result<SoaAnswer, std::string> parse_soa_answer(std::span<const uint8_t> msg, const dns::Name& origin) {
+  if (msg.size() < kHeaderSize) return fail(std::string("answer too short"));
+  SoaAnswer a;
+  const uint8_t* q = msg.data();
+  a.rcode = q[3] & 0x0F;
+  a.authoritative = q[2] & 0x04;
+  a.truncated = q[2] & 0x02;
+  uint16_t qd = load_u16(q + 4), an = load_u16(q + 6), ns = load_u16(q + 8), ar = load_u16(q + 10);
+  size_t pos = kHeaderSize;
+  uint8_t name[dns::kMaxNameWire];
+  for (uint16_t i = 0; i < qd; ++i) {
+    if (!dns::read_name(q, msg.size(), pos, name) || pos + 4 > msg.size())
+      return fail(std::string("malformed question in the answer"));
+    pos += 4;
+  }
+  for (uint32_t i = 0; i < uint32_t{an} + ns + ar; ++i) {
+    if (!dns::read_name(q, msg.size(), pos, name) || pos + 10 > msg.size())
+      return fail(std::string("malformed record in the answer"));
+    uint16_t type = load_u16(q + pos);
+    uint16_t rdlen = load_u16(q + pos + 8);
+    size_t rd = pos + 10;
+    if (rd + rdlen > msg.size()) return fail(std::string("truncated record in the answer"));
+    if (i < an && type == rrtype::kSOA && dns::wire_name_equal(name, origin.data()) && !a.serial) {
+      // Skip MNAME and RNAME (they may be compressed) to the five numbers.
+      size_t p = rd;
+      uint8_t skip[dns::kMaxNameWire];
+      if (!dns::read_name(q, msg.size(), p, skip) || !dns::read_name(q, msg.size(), p, skip) ||
+          p + 20 != rd + rdlen)
+        return fail(std::string("malformed SOA in the answer"));
+      a.serial = load_u32(q + p);
+      a.expire = load_u32(q + p + 12);
+    }
+    if (i >= uint32_t{an} + ns && type == rrtype::kOPT) {
+      size_t o = rd, end = rd + rdlen;
+      while (o + 4 <= end) {
+        uint16_t code = load_u16(q + o), len = load_u16(q + o + 2);
+        if (o + 4 + len > end) break;
+        if (code == kEdnsExpire && len == 4) a.expire_option = load_u32(q + o + 4);
+        o += 4 + len;
+      }
+    }
+    pos = rd + rdlen;
+  }
+  return a;
+}
+
+RefreshOutcome refresh_zone(const RefreshRequest& req) {
+  auto started = std::chrono::steady_clock::now();
+  RefreshOutcome out;
+  std::optional<uint32_t> ours;
+  std::span<const uint8_t> our_soa;
+  uint32_t our_soa_ttl = 0;
+  if (req.current && apex_soa(*req.current, our_soa, our_soa_ttl))
+    ours = zone::soa_rdata_serial(our_soa);
+  std::string failures;
+  auto note = [&](const std::string& where, const std::string& what) {
+    if (!failures.empty()) failures += "; ";
+    failures += where + ": " + what;
+  };
+  bool behind = false;
+  uint32_t behind_serial = 0;
+  std::string behind_peer;
+
+  for (const config::Remote& remote : req.primaries) {
+    for (const net::SocketAddress& addr : remote.addresses) {
+      const std::string peer = addr.to_string();
+      auto soa = query_soa(addr, req, remote);
+      if (!soa) {
+        note(peer, soa.error());
+        continue;
+      }
+      uint32_t serial = *soa->serial;
+      if (ours && !req.force_axfr) {
+        if (serial == *ours) {
+          out.result = RefreshResult::kUpToDate;
+          out.primary = peer;
+          out.serial = serial;
+          out.expire_option = soa->expire_option;
+          out.soa_expire = soa->expire.value_or(0);
+          out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+          return out;
+        }
+        if (!util::serial_gt(serial, *ours)) {
+          behind = true;
+          behind_serial = serial;
+          behind_peer = peer;
+          note(peer, "serial " + std::to_string(serial) + " is not newer than ours (" +
+                         std::to_string(*ours) + ")");
+          continue;  // another primary may be ahead
+        }
+      }
+
+      std::optional<dns::TsigKey> key;
+      const uint64_t now = unix_now();
+      auto finish = [&](zone::LoadResult load, const std::string& type) -> bool {
+        if (!load.zone) {
+          std::string why = load.errors.empty() ? "no zone" : load.errors.front().to_string();
+          if (load.errors.size() > 1) why += " (and " + std::to_string(load.errors.size() - 1) + " more)";
+          note(peer, type + " rejected: " + why);
+          return false;
+        }
+        out.result = RefreshResult::kTransferred;
+        out.zone = std::move(load.zone);
+        out.type = type;
+        out.primary = peer;
+        out.serial = zone_serial(*out.zone).value_or(serial);
+        out.expire_option = soa->expire_option;
+        out.soa_expire = soa->expire.value_or(0);
+        for (auto& w : load.warnings) out.warnings.push_back(w.to_string());
+        return true;
+      };
+
+      // IXFR from the version we have (RFC 1995), unless told to do a full transfer.
+      bool tried_ixfr = false;
+      if (ours && !req.force_axfr) {
+        tried_ixfr = true;
+        uint16_t id = random_id();
+        std::vector<uint8_t> msg = build_xfr_request(req.origin, rrtype::kIXFR, id, our_soa.data(),
+                                                     our_soa.size(), our_soa_ttl, false);
+        dns::TsigMac mac;
+        if (auto s = sign(msg, remote.key, key, mac); !s) {
+          note(peer, s.error());
+          continue;
+        }
+        IxfrParams params;
+        params.origin = req.origin;
+        params.query_id = id;
+        params.key = key ? &*key : nullptr;
+        params.request_mac = mac.span();
+        params.peer = peer;
+        params.now = now;
+        IxfrConsumer consumer(std::move(params), req.current);
+        StreamResult r = stream(addr, msg, req.timeout_ms, [&](std::span<const uint8_t> m) {
+          consumer.set_now(unix_now());
+          IxfrStatus st = consumer.feed(m);
+          if (st.state == IxfrState::kDone) return 1;
+          if (st.state == IxfrState::kFailed) return -1;
+          return 0;
+        });
+        const IxfrStatus& st = consumer.status();
+        if (r.ok) {
+          IxfrResult result = consumer.take();
+          out.messages = result.stats.messages;
+          out.records = result.stats.records;
+          out.bytes = result.stats.bytes;
+          if (result.kind == IxfrKind::kUpToDate) {
+            out.result = RefreshResult::kUpToDate;
+            out.primary = peer;
+            out.serial = serial;
+            out.expire_option = soa->expire_option;
+            out.soa_expire = soa->expire.value_or(0);
+            out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+            return out;
+          }
+          bool incremental = result.kind == IxfrKind::kIncremental;
+          if (finish(std::move(result.load), incremental ? "IXFR" : "IXFR(full)")) {
+            out.incremental = incremental;
+            if (incremental) out.diffs = std::move(result.diffs);
+            break;
+          }
+          // A diff that does not apply: fall through to AXFR.
+        } else {
+          note(peer, "IXFR failed: " + (r.error.empty() ? st.reason : r.error));
+          // TSIG failures do not fall back: the primary (or someone between)
+          // does not hold our key, and AXFR would fail the same way.
+          if (r.error.empty() && !consumer.should_fallback_to_axfr()) continue;
+        }
+      }
+
+      // AXFR (RFC 5936).
+      uint16_t id = random_id();
+      std::vector<uint8_t> msg = build_xfr_request(req.origin, rrtype::kAXFR, id, nullptr, 0, 0, false);
+      dns::TsigMac mac;
+      if (auto s = sign(msg, remote.key, key, mac); !s) {
+        note(peer, s.error());
+        continue;
+      }
+      AxfrParams params;
+      params.origin = req.origin;
+      params.query_id = id;
+      params.key = key ? &*key : nullptr;
+      params.request_mac = mac.span();
+      params.peer = peer;
+      params.now = now;
+      AxfrConsumer consumer(std::move(params));
+      StreamResult r = stream(addr, msg, req.timeout_ms, [&](std::span<const uint8_t> m) {
+        consumer.set_now(unix_now());
+        AxfrStatus st = consumer.feed(m);
+        if (st.state == AxfrState::kDone) return 1;
+        if (st.state == AxfrState::kNeedMore) return 0;
+        return -1;
+      });
+      out.messages = consumer.stats().messages;
+      out.records = consumer.stats().records;
+      out.bytes = consumer.stats().bytes;
+      if (!r.ok) {
+        note(peer, "AXFR failed: " + (r.error.empty() ? consumer.status().reason : r.error));
+        continue;
+      }
+      if (finish(consumer.take(), tried_ixfr ? "IXFR->AXFR" : "AXFR")) break;
+    }
+    if (out.result == RefreshResult::kTransferred) break;
+  }
+
+  out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (out.result == RefreshResult::kTransferred) {
+    out.message = failures;  // earlier primaries that failed, if any
+    return out;
+  }
+  if (behind) {
+    out.result = RefreshResult::kBehind;
+    out.primary = behind_peer;
+    out.serial = behind_serial;
+  }
+  out.message = failures.empty() ? "no primary address configured" : failures;
+  return out;
+}
+
+}  // namespace tandem::xfr
