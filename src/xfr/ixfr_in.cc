@@ -177,8 +177,7 @@ IxfrStatus IxfrConsumer::check_header(std::span<const uint8_t> msg, size_t& pos)
 
 // Reads the answer section record by record; the authority and additional
 // sections carry nothing for the zone (OPT, TSIG) and are not read.
-IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos,
-                                      uint16_t ancount) {
+IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, uint16_t ancount) {
   dns::Name owner;
   auto nth_record = [&](size_t index) {
     return "record " + std::to_string(index) + " (message " + std::to_string(stats_.messages) + ")";
@@ -251,10 +250,9 @@ IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos,
       return fail(nth_record(index) + ": SOA below the apex: " + owner.to_text(),
                   kind_ == IxfrKind::kIncremental);
     }
-    IxfrStatus st = index == 2 ? on_second_record(owner, type, ttl)
-                               : kind_ == IxfrKind::kIncremental
-                                     ? on_incremental_record(owner, type, ttl)
-                                     : status_;
+    IxfrStatus st = index == 2                        ? on_second_record(owner, type, ttl)
+                    : kind_ == IxfrKind::kIncremental ? on_incremental_record(owner, type, ttl)
+                                                      : status_;
     if (st.state != IxfrState::kNeedMore) return st;
     if (kind_ == IxfrKind::kFull && index > 2) {
       if (type == dns::rrtype::kSOA) {
@@ -282,20 +280,20 @@ IxfrStatus IxfrConsumer::on_second_record(const dns::Name& owner, uint16_t type,
       // make a valid zone, but that is the builder's verdict to give.
       kind_ = IxfrKind::kFull;
       builder_ = std::make_unique<zone::ZoneBuilder>(params_.origin);
-      builder_->add(dns::Name::from_wire(first_soa_.owner.data()), first_soa_.type,
-                    first_soa_.ttl, first_soa_.rdata, source_, 1);
+      builder_->add(dns::Name::from_wire(first_soa_.owner.data()), first_soa_.type, first_soa_.ttl,
+                    first_soa_.rdata, source_, 1);
       ended_ = true;
       return status_;
     }
     kind_ = IxfrKind::kIncremental;
     if (serial != stats_.base_serial) {
-      return fail("incremental answer starts at serial " + std::to_string(serial) +
-                      ", ours is " + std::to_string(stats_.base_serial),
+      return fail("incremental answer starts at serial " + std::to_string(serial) + ", ours is " +
+                      std::to_string(stats_.base_serial),
                   true);
     }
     current_ = {};
-    current_.from_soa = {std::vector<uint8_t>(owner.data(), owner.data() + owner.size()), type,
-                         ttl, rdata_};
+    current_.from_soa = {std::vector<uint8_t>(owner.data(), owner.data() + owner.size()), type, ttl,
+                         rdata_};
     dns::wire_name_lower(current_.from_soa.owner.data(), current_.from_soa.owner.size());
     phase_ = Phase::kDeleting;
     return status_;

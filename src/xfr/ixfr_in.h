@@ -143,13 +143,13 @@ class IxfrConsumer {
   IxfrKind kind_ = IxfrKind::kUnknown;
   IxfrStats stats_;
   bool fallback_ = false;
-  bool ended_ = false;              // the last SOA was seen
-  zone::DiffRecord first_soa_;      // the primary's SOA (first record)
+  bool ended_ = false;                          // the last SOA was seen
+  zone::DiffRecord first_soa_;                  // the primary's SOA (first record)
   std::unique_ptr<zone::ZoneBuilder> builder_;  // kFull
   std::vector<zone::ZoneDiff> diffs_;           // kIncremental: finished steps
   zone::ZoneDiff current_;                      // kIncremental: the step being read
   Phase phase_ = Phase::kDeleting;
-  std::vector<uint8_t> rdata_;      // reused per record
+  std::vector<uint8_t> rdata_;  // reused per record
   uint8_t owner_wire_[dns::kMaxNameWire];
   size_t owner_size_ = 0;
   zone::LoadResult result_;

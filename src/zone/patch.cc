@@ -37,22 +37,22 @@ constexpr uint16_t kScanLimit = 16;
 
 // The net fate of one record after all the diffs composed so far.
 struct Entry {
-  uint32_t node = kNone;           // base node of the owner, or kNone for a new owner
-  const uint8_t* base = nullptr;   // the record in the base ([u16 len][rdata]), or nullptr
-  bool base_live = false;          // the base record is still there (not deleted)
+  uint32_t node = kNone;              // base node of the owner, or kNone for a new owner
+  const uint8_t* base = nullptr;      // the record in the base ([u16 len][rdata]), or nullptr
+  bool base_live = false;             // the base record is still there (not deleted)
   const DiffRecord* added = nullptr;  // the version added by a diff, if any
-  uint32_t added_seq = 0;          // order of that addition, to keep the diff order
+  uint32_t added_seq = 0;             // order of that addition, to keep the diff order
 };
 
 // One line of the net change, sorted so that the walk meets it in order.
 struct Change {
-  uint32_t node;             // kNone (sorts last) for a new owner
+  uint32_t node;  // kNone (sorts last) for a new owner
   uint16_t type;
   bool is_addition;
-  const uint8_t* removed;    // deletion: the base record
-  const DiffRecord* added;   // addition
+  const uint8_t* removed;   // deletion: the base record
+  const DiffRecord* added;  // addition
   uint32_t seq;
-  std::string_view owner;    // lower-cased wire owner (from the entry's key)
+  std::string_view owner;  // lower-cased wire owner (from the entry's key)
 };
 
 bool change_less(const Change& a, const Change& b) {

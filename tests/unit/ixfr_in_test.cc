@@ -138,9 +138,8 @@ IxfrParams params() {
 std::vector<std::string> dump(const zone::Zone& z) {
   std::vector<std::string> out;
   zone::for_each_record(z.data(), [&](const zone::RecordView& v) {
-    out.push_back(dns::Name::from_wire(v.owner.data()).to_text() + " " +
-                  dns::type_to_text(v.type) + " " + std::to_string(v.ttl) + " " +
-                  dns::rdata_to_text(v.type, v.rdata));
+    out.push_back(dns::Name::from_wire(v.owner.data()).to_text() + " " + dns::type_to_text(v.type) +
+                  " " + std::to_string(v.ttl) + " " + dns::rdata_to_text(v.type, v.rdata));
   });
   std::sort(out.begin(), out.end());
   return out;
@@ -197,7 +196,8 @@ TEST(IxfrIn, Rfc1995Incremental) {
   EXPECT_EQ(r.diffs[1].to_serial(), 3u);
   ASSERT_EQ(r.diffs[0].removed.size(), 1u);
   const dns::Name nezu = name("nezu.jain.ad.jp.");
-  EXPECT_EQ(r.diffs[0].removed[0].owner, std::vector<uint8_t>(nezu.data(), nezu.data() + nezu.size()));
+  EXPECT_EQ(r.diffs[0].removed[0].owner,
+            std::vector<uint8_t>(nezu.data(), nezu.data() + nezu.size()));
   EXPECT_EQ(r.diffs[0].added.size(), 2u);
   EXPECT_EQ(r.diffs[1].removed.size(), 1u);
   EXPECT_EQ(r.diffs[1].added.size(), 1u);
@@ -274,8 +274,7 @@ TEST(IxfrIn, AxfrStyleThatDoesNotCheckFails) {
   Msg m2;
   m2.soa(3).rr("NS.JAIN.AD.JP. A 133.69.136.1").soa(4);
   IxfrConsumer c2(params(), jain());
-  expect_failed(c2, c2.feed(m2.bytes()), "SOA serial changed during the transfer: 3 then 4",
-                false);
+  expect_failed(c2, c2.feed(m2.bytes()), "SOA serial changed during the transfer: 3 then 4", false);
 }
 
 // Steps split at every awkward place: after the first SOA, between a step's
@@ -426,13 +425,17 @@ TEST(IxfrIn, BrokenSerialChains) {
   };
   const Case cases[] = {
       {"starts elsewhere", {3, 2, 3, 3}, "incremental answer starts at serial 2, ours is 1"},
-      {"gap", {5, 1, 2, 3, 4, 5, 5}, "IXFR serial chain broken: step 1 ends at serial 2, step 2 "
-                                     "starts at 3"},
+      {"gap",
+       {5, 1, 2, 3, 4, 5, 5},
+       "IXFR serial chain broken: step 1 ends at serial 2, step 2 "
+       "starts at 3"},
       {"does not advance", {5, 1, 1}, "IXFR step 1 goes from serial 1 to 1, which is not newer"},
       {"goes backwards", {5, 1, 4, 4, 3}, "IXFR step 2 goes from serial 4 to 3"},
       {"past the end", {3, 1, 4}, "IXFR step 1 goes to serial 4, past the answer's 3"},
-      {"does not end", {3, 1, 3, 1}, "IXFR steps reached serial 3 but the answer does not end "
-                                     "there (next SOA has serial 1)"},
+      {"does not end",
+       {3, 1, 3, 1},
+       "IXFR steps reached serial 3 but the answer does not end "
+       "there (next SOA has serial 1)"},
   };
   for (const Case& k : cases) {
     Msg m;

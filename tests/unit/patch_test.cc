@@ -97,10 +97,11 @@ void expect_error(const LoadResult& r, const std::string& part) {
 
 // The two steps of RFC 1995 7, one after the other.
 std::vector<ZoneDiff> jain_steps() {
-  return {diff(1, 2, {"NEZU.JAIN.AD.JP. 600 A 133.69.136.5"},
-               {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.4", "JAIN-BB.JAIN.AD.JP. 600 A 192.41.197.2"}),
-          diff(2, 3, {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.4"},
-               {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.3"})};
+  return {
+      diff(1, 2, {"NEZU.JAIN.AD.JP. 600 A 133.69.136.5"},
+           {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.4", "JAIN-BB.JAIN.AD.JP. 600 A 192.41.197.2"}),
+      diff(2, 3, {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.4"},
+           {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.3"})};
 }
 
 TEST(Patch, Rfc1995ExampleTwoSteps) {
@@ -121,9 +122,9 @@ TEST(Patch, Rfc1995ExampleTwoSteps) {
 TEST(Patch, Rfc1995ExampleCondensed) {
   auto base = load("jain.ad.jp.", kJain1);
   auto expected = load("jain.ad.jp.", kJain3);
-  std::vector<ZoneDiff> d = {diff(1, 3, {"NEZU.JAIN.AD.JP. 600 A 133.69.136.5"},
-                                  {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.3",
-                                   "JAIN-BB.JAIN.AD.JP. 600 A 192.41.197.2"})};
+  std::vector<ZoneDiff> d = {
+      diff(1, 3, {"NEZU.JAIN.AD.JP. 600 A 133.69.136.5"},
+           {"JAIN-BB.JAIN.AD.JP. 600 A 133.69.136.3", "JAIN-BB.JAIN.AD.JP. 600 A 192.41.197.2"})};
   LoadResult r = apply_diffs(*base, d, "IXFR test");
   ASSERT_NE(r.zone, nullptr);
   EXPECT_EQ(dump(*r.zone), dump(*expected));
@@ -197,8 +198,7 @@ TEST(Patch, ChangesComposeAcrossDiffs) {
   std::vector<std::string> want = {
       "jain.ad.jp. NS 600 NS.JAIN.AD.JP.",
       "jain.ad.jp. SOA 600 ns.jain.ad.jp. mohta.jain.ad.jp. 4 600 600 3600000 604800",
-      "nezu.jain.ad.jp. A 300 133.69.136.5",
-      "ns.jain.ad.jp. A 600 133.69.136.1",
+      "nezu.jain.ad.jp. A 300 133.69.136.5", "ns.jain.ad.jp. A 600 133.69.136.1",
       "tmp.jain.ad.jp. TXT 600 \"back\""};
   EXPECT_EQ(lines, want);
 }
@@ -258,11 +258,11 @@ TEST(Patch, SoaInsideADiffIsRejected) {
 // owners, owners whose last record goes, a node emptied and refilled.
 TEST(Patch, StructuralChanges) {
   auto base = load("jain.ad.jp.", kJain1);
-  std::vector<ZoneDiff> d = {diff(
-      1, 2, {"nezu.jain.ad.jp. 600 A 133.69.136.5"},
-      {"a.b.c.jain.ad.jp. 600 A 10.0.0.1", "ns.jain.ad.jp. 600 AAAA 2001:db8::1",
-       "jain.ad.jp. 600 MX 10 ns.jain.ad.jp.", "ns.jain.ad.jp. 600 TXT x",
-       "a.b.c.jain.ad.jp. 600 A 10.0.0.2"})};
+  std::vector<ZoneDiff> d = {
+      diff(1, 2, {"nezu.jain.ad.jp. 600 A 133.69.136.5"},
+           {"a.b.c.jain.ad.jp. 600 A 10.0.0.1", "ns.jain.ad.jp. 600 AAAA 2001:db8::1",
+            "jain.ad.jp. 600 MX 10 ns.jain.ad.jp.", "ns.jain.ad.jp. 600 TXT x",
+            "a.b.c.jain.ad.jp. 600 A 10.0.0.2"})};
   LoadResult r = apply_diffs(*base, d, "IXFR test");
   ASSERT_NE(r.zone, nullptr) << r.errors[0].to_string();
   const ZoneData& z = r.zone->data();
@@ -317,24 +317,26 @@ TEST(Patch, LargeRRset) {
 // time goes to the output (the bulk of it is ZoneBuilder indexing the zone).
 TEST(Patch, LargeZoneSmallDiff) {
   constexpr int kOwners = 50'000;  // 4 records each
-  std::string base_text = "$TTL 600\n@ SOA ns mohta 1 600 600 3600000 604800\n@ NS ns\n"
-                          "ns A 133.69.136.1\n";
-  std::string want_text = "$TTL 600\n@ SOA ns mohta 2 600 600 3600000 604800\n@ NS ns\n"
-                          "ns A 133.69.136.1\n";
+  std::string base_text =
+      "$TTL 600\n@ SOA ns mohta 1 600 600 3600000 604800\n@ NS ns\n"
+      "ns A 133.69.136.1\n";
+  std::string want_text =
+      "$TTL 600\n@ SOA ns mohta 2 600 600 3600000 604800\n@ NS ns\n"
+      "ns A 133.69.136.1\n";
   std::vector<std::string> removed, added;
   for (int i = 0; i < kOwners; ++i) {
     const std::string h = "h" + std::to_string(i);
     const std::string lines = h + " A 10.0." + std::to_string(i / 256) + "." +
-                              std::to_string(i % 256) + "\n" + h + " AAAA 2001:db8::" +
-                              std::to_string(i % 10000) + "\n" + h + " TXT t" + std::to_string(i) +
-                              "\n" + h + " MX 10 ns\n";
+                              std::to_string(i % 256) + "\n" + h +
+                              " AAAA 2001:db8::" + std::to_string(i % 10000) + "\n" + h + " TXT t" +
+                              std::to_string(i) + "\n" + h + " MX 10 ns\n";
     base_text += lines;
     if (i % 5000 == 7) {
       removed.push_back(h + ".jain.ad.jp. 600 TXT t" + std::to_string(i));
       added.push_back(h + ".jain.ad.jp. 600 TXT changed");
       added.push_back("n" + std::to_string(i) + ".jain.ad.jp. 600 A 192.0.2.1");
-      want_text += h + " A 10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256) +
-                   "\n" + h + " AAAA 2001:db8::" + std::to_string(i % 10000) + "\n" + h +
+      want_text += h + " A 10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "\n" +
+                   h + " AAAA 2001:db8::" + std::to_string(i % 10000) + "\n" + h +
                    " TXT changed\n" + h + " MX 10 ns\nn" + std::to_string(i) + " A 192.0.2.1\n";
     } else {
       want_text += lines;
