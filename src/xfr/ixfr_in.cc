@@ -270,6 +270,16 @@ IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, 
   return status_;
 }
 
+// An AXFR-style answer: the records go into a builder, sized after the
+// version we have (zones change little between versions), from the first SOA.
+void IxfrConsumer::start_full_zone() {
+  kind_ = IxfrKind::kFull;
+  builder_ = std::make_unique<zone::ZoneBuilder>(params_.origin);
+  builder_->reserve(base_->record_count());
+  builder_->add(dns::Name::from_wire(first_soa_.owner.data()), first_soa_.type, first_soa_.ttl,
+                first_soa_.rdata, source_, 1);
+}
+
 // The second record tells the shape (RFC 1995 4): an SOA starts the first
 // step of an incremental answer; anything else is the start of a whole zone.
 IxfrStatus IxfrConsumer::on_second_record(const dns::Name& owner, uint16_t type, uint32_t ttl) {
@@ -278,10 +288,7 @@ IxfrStatus IxfrConsumer::on_second_record(const dns::Name& owner, uint16_t type,
     if (serial == stats_.serial) {
       // SOA, SOA: an AXFR-style answer with nothing in between. It cannot
       // make a valid zone, but that is the builder's verdict to give.
-      kind_ = IxfrKind::kFull;
-      builder_ = std::make_unique<zone::ZoneBuilder>(params_.origin);
-      builder_->add(dns::Name::from_wire(first_soa_.owner.data()), first_soa_.type, first_soa_.ttl,
-                    first_soa_.rdata, source_, 1);
+      start_full_zone();
       ended_ = true;
       return status_;
     }
@@ -298,10 +305,7 @@ IxfrStatus IxfrConsumer::on_second_record(const dns::Name& owner, uint16_t type,
     phase_ = Phase::kDeleting;
     return status_;
   }
-  kind_ = IxfrKind::kFull;
-  builder_ = std::make_unique<zone::ZoneBuilder>(params_.origin);
-  builder_->add(dns::Name::from_wire(first_soa_.owner.data()), first_soa_.type, first_soa_.ttl,
-                first_soa_.rdata, source_, 1);
+  start_full_zone();
   builder_->add(owner, type, ttl, rdata_, source_, 2);
   return status_;
 }
@@ -315,7 +319,6 @@ IxfrStatus IxfrConsumer::on_incremental_record(const dns::Name& owner, uint16_t 
   zone::DiffRecord rec{std::vector<uint8_t>(owner.data(), owner.data() + owner.size()), type, ttl,
                        rdata_};
   dns::wire_name_lower(rec.owner.data(), rec.owner.size());
-  const std::string step = "IXFR step " + std::to_string(diffs_.size() + 1);
   if (type != dns::rrtype::kSOA) {
     if (phase_ == Phase::kDeleting) {
       current_.removed.push_back(std::move(rec));
@@ -328,6 +331,7 @@ IxfrStatus IxfrConsumer::on_incremental_record(const dns::Name& owner, uint16_t 
   }
   const uint32_t serial = zone::soa_rdata_serial(rec.rdata);
   if (phase_ == Phase::kDeleting) {
+    const std::string step = "IXFR step " + std::to_string(diffs_.size() + 1);
     const uint32_t from = current_.from_serial();
     if (!util::serial_gt(serial, from)) {
       return fail(step + " goes from serial " + std::to_string(from) + " to " +

@@ -128,6 +128,7 @@ class IxfrConsumer {
   IxfrStatus fail(std::string reason, bool fallback = false);
   IxfrStatus check_header(std::span<const uint8_t> msg, size_t& pos);
   IxfrStatus read_answers(std::span<const uint8_t> msg, size_t pos, uint16_t ancount);
+  void start_full_zone();
   IxfrStatus on_second_record(const dns::Name& owner, uint16_t type, uint32_t ttl);
   IxfrStatus on_incremental_record(const dns::Name& owner, uint16_t type, uint32_t ttl);
   IxfrStatus finish();

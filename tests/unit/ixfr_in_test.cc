@@ -275,6 +275,12 @@ TEST(IxfrIn, AxfrStyleThatDoesNotCheckFails) {
   m2.soa(3).rr("NS.JAIN.AD.JP. A 133.69.136.1").soa(4);
   IxfrConsumer c2(params(), jain());
   expect_failed(c2, c2.feed(m2.bytes()), "SOA serial changed during the transfer: 3 then 4", false);
+  // SOA(new), SOA(new): the AXFR style with an empty zone.
+  Msg m3;
+  m3.soa(3).soa(3);
+  IxfrConsumer c3(params(), jain());
+  expect_failed(c3, c3.feed(m3.bytes()), "no NS records at the zone apex", false);
+  EXPECT_EQ(c3.kind(), IxfrKind::kFull);
 }
 
 // Steps split at every awkward place: after the first SOA, between a step's
