@@ -234,37 +234,33 @@ class Patcher {
 
   void build(const DiffRecord* new_soa) {
     const std::vector<Change> ch = changes();
-    ZoneBuilder builder(base_.origin());
-    // reserve() sizes the name index from a record count, assuming fewer
-    // owners than records; a zone with one record per owner would outgrow it
-    // and rehash midway (a quarter of the time for 1M owners), so ask for
-    // enough room for every node too.
-    const size_t nodes = data_.node_count() + additions_;
-    builder.reserve(std::max(base_.record_count() + additions_, nodes * 4 / 3 + 16));
+    // Seeded with the base's names and index: base nodes keep their numbers
+    // and are filled by number, so only new owners are hashed.
+    ZoneBuilder builder(base_.origin(), data_);
     dns::Name owner;  // reused for every node: no allocation once it has grown
     size_t ci = 0;
     for (uint32_t ni = 0; ni < data_.node_count(); ++ni) {
       const ZoneData::Node& node = data_.node(ni);
       const bool touched = ci < ch.size() && ch[ci].node == ni;
       if (node.rrset_count == 0 && !touched) continue;
-      owner.assign_wire(data_.node_name(node));
       if (!touched && ni != data_.apex()) {
         // The hot loop: an untouched node, every record copied as it is.
         for (const ZoneData::RRset& set : data_.rrsets(node)) {
           const uint8_t* p = data_.rdata(set);
           for (uint16_t r = 0; r < set.count; ++r) {
             const uint16_t len = dns::load_u16(p);
-            builder.add(owner, set.type, set.ttl, {p + 2, len}, source_, 0);
+            builder.add_to_node(ni, set.type, set.ttl, {p + 2, len}, source_, 0);
             p += 2 + len;
           }
         }
         continue;
       }
+      owner.assign_wire(data_.node_name(node));
       size_t end = ci;
       while (end < ch.size() && ch[end].node == ni) ++end;
       for (const ZoneData::RRset& set : data_.rrsets(node)) {
         if (ni == data_.apex() && set.type == dns::rrtype::kSOA && new_soa) {
-          builder.add(owner, set.type, new_soa->ttl, new_soa->rdata, source_, 0);
+          builder.add_to_node(ni, set.type, new_soa->ttl, new_soa->rdata, source_, 0);
           continue;
         }
         // This type's deletions (in block order) then additions.
@@ -276,19 +272,24 @@ class Patcher {
           if (k < end && ch[k].type == set.type && !ch[k].is_addition && ch[k].removed == p) {
             ++k;  // deleted
           } else {
-            builder.add(owner, set.type, set.ttl, {p + 2, len}, source_, 0);
+            builder.add_to_node(ni, set.type, set.ttl, {p + 2, len}, source_, 0);
           }
           p += 2 + len;
         }
         for (; k < end && ch[k].type == set.type; ++k) {
           if (ch[k].is_addition)
-            builder.add(owner, set.type, ch[k].added->ttl, ch[k].added->rdata, source_, 0);
+            builder.add_to_node(ni, set.type, ch[k].added->ttl, ch[k].added->rdata, source_, 0);
         }
       }
       // Additions of types the node did not have.
       for (size_t k = ci; k < end; ++k) {
-        if (ch[k].is_addition && !data_.rrset(node, ch[k].type))
-          builder.add(owner, ch[k].type, ch[k].added->ttl, ch[k].added->rdata, source_, 0);
+        if (ch[k].is_addition && !data_.rrset(node, ch[k].type)) {
+          if (dns::is_meta_type(ch[k].type)) {
+            builder.add(owner, ch[k].type, ch[k].added->ttl, ch[k].added->rdata, source_, 0);  // reports it
+            continue;
+          }
+          builder.add_to_node(ni, ch[k].type, ch[k].added->ttl, ch[k].added->rdata, source_, 0);
+        }
       }
       ci = end;
     }

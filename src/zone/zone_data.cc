@@ -136,6 +136,8 @@ size_t remove_duplicates(uint8_t* rd, ZoneData::RRset& set) {
 struct ZoneBuilder::Pending {
   dns::Name origin;  // lower-cased
   ZoneData data;     // nodes_, names_, index_, rrsets_ and rdata_ grow here while adding
+  bool seeded = false;  // nodes and index were copied from a base snapshot
+  std::vector<bool> pruned;  // seeded: nodes dropped from the index at build()
   // Records arrive as runs: consecutive records of one owner and type become
   // one RRset at once, their rdata written in final form. build() only has to
   // regroup when an owner or type comes back later in the file.
@@ -291,6 +293,52 @@ struct ZoneBuilder::Pending {
     run_origin = std::move(origins);
   }
 
+  // A seeded build keeps every node of the base; a node that lost all its
+  // records and has no descendant left is no name any more (RFC 1034 3.1:
+  // NXDOMAIN, not an empty non-terminal), so it leaves the index. Parents
+  // have lower numbers than their children, so one backward pass settles
+  // chains of them.
+  void prune_empty_leaves() {
+    const size_t count = data.nodes_.size();
+    std::vector<bool> has_child(count, false);
+    pruned.assign(count, false);
+    for (size_t i = count; i-- > 1;) {
+      const ZoneData::Node& n = data.nodes_[i];
+      if (n.rrset_count == 0 && !has_child[i]) {
+        erase_index(static_cast<uint32_t>(i));
+        pruned[i] = true;
+        continue;
+      }
+      if (n.parent != kNone) has_child[n.parent] = true;
+    }
+  }
+  // Removes node `ni` from the open-addressing index by backward shifting
+  // (linear probing needs no tombstones).
+  void erase_index(uint32_t ni) {
+    const ZoneData::Node& n = data.nodes_[ni];
+    const uint64_t mask = data.index_mask_;
+    auto home = [&](uint64_t slot_value) {
+      const ZoneData::Node& m = data.nodes_[static_cast<uint32_t>(slot_value)];
+      return hash_name(data.names_.data() + m.name_offset, size_t{m.name_size} + 1) & mask;
+    };
+    uint64_t i = hash_name(data.names_.data() + n.name_offset, size_t{n.name_size} + 1) & mask;
+    while (data.index_[i] != ZoneData::kEmptySlot && static_cast<uint32_t>(data.index_[i]) != ni)
+      i = (i + 1) & mask;
+    if (data.index_[i] == ZoneData::kEmptySlot) return;
+    for (uint64_t j = i;;) {
+      j = (j + 1) & mask;
+      if (data.index_[j] == ZoneData::kEmptySlot) break;
+      const uint64_t k = home(data.index_[j]);
+      // Move slot j back into the hole at i unless its home lies in (i, j].
+      const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+      if (!stays) {
+        data.index_[i] = data.index_[j];
+        i = j;
+      }
+    }
+    data.index_[i] = ZoneData::kEmptySlot;
+  }
+
   // True when the lower-cased wire name is the origin or below it.
   bool in_zone(const uint8_t* name, size_t size) const {
     return dns::wire_name_under(name, size, origin.data(), origin.size());
@@ -308,7 +356,41 @@ ZoneBuilder::ZoneBuilder(const dns::Name& origin) : p_(std::make_unique<Pending>
   p_->node_for(p_->origin.data(), p_->origin.size());  // the apex is node 0
 }
 
+ZoneBuilder::ZoneBuilder(const dns::Name& origin, const ZoneData& base)
+    : p_(std::make_unique<Pending>()) {
+  Pending& p = *p_;
+  p.origin = origin.lowered();
+  p.seeded = true;
+  ZoneData& d = p.data;
+  // Same node numbers and names as the base, no records yet: the names are
+  // hashed and indexed already, which is most of a build's cost.
+  d.nodes_.reserve(base.nodes_.size() + 16);
+  for (const ZoneData::Node& n : base.nodes_) {
+    ZoneData::Node copy{};
+    copy.name_offset = n.name_offset;
+    copy.name_size = n.name_size;
+    copy.parent = n.parent;
+    copy.cut = kNone;
+    d.nodes_.push_back(copy);
+  }
+  d.names_.reserve(base.names_.size() + 1024);
+  d.names_.append(base.names_.data(), base.names_.size());
+  d.index_ = base.index_;
+  d.index_mask_ = base.index_mask_;
+  d.rrsets_.reserve(base.rrsets_.size() + 16);
+  p.run_node.reserve(base.rrsets_.size() + 16);
+  p.run_origin.reserve(base.rrsets_.size() + 16);
+  d.rdata_.reserve(base.rdata_.size() + 4096);
+}
+
 ZoneBuilder::~ZoneBuilder() = default;
+
+void ZoneBuilder::add_to_node(uint32_t node, uint16_t type, uint32_t ttl,
+                              std::span<const uint8_t> rdata, const std::string& file, size_t line) {
+  Pending& p = *p_;
+  p.last_node = kNone;  // the next add() by name probes again
+  add_record(node, type, ttl, rdata, file, line);
+}
 
 void ZoneBuilder::reserve(size_t records) {
   Pending& p = *p_;
@@ -359,6 +441,13 @@ void ZoneBuilder::add(const dns::Name& owner, uint16_t type, uint32_t ttl,
     p.last_owner_size = osize;
     p.last_node = node;
   }
+  add_record(node, type, ttl, rdata, file, line);
+}
+
+void ZoneBuilder::add_record(uint32_t node, uint16_t type, uint32_t ttl,
+                             std::span<const uint8_t> rdata, const std::string& file, size_t line) {
+  Pending& p = *p_;
+  ZoneData& d = p.data;
   if (rdata.size() > 0xFFFF) {
     p.errors.push_back({file, line, "rdata longer than 65535 octets"});
     return;
@@ -417,6 +506,7 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
     if (n.rrset_count == 0) n.first_rrset = si;
     ++n.rrset_count;
   }
+  if (p.seeded) p.prune_empty_leaves();
   size_t records = 0;
   for (uint32_t si = 0; si < d.rrsets_.size(); ++si) {
     ZoneData::RRset& set = d.rrsets_[si];
@@ -431,6 +521,7 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
   // forward pass sees every parent finished.
   for (uint32_t ni = 0; ni < node_count; ++ni) {
     ZoneData::Node& n = d.nodes_[ni];
+    if (!p.pruned.empty() && p.pruned[ni]) continue;  // not a name of this version
     if (ni == 0) n.flags |= ZoneData::kApex;
     if (n.rrset_count == 0) n.flags |= ZoneData::kEmptyNonTerminal;
     if (ni != 0 && d.rrset(n, dns::rrtype::kNS)) n.flags |= ZoneData::kDelegation;

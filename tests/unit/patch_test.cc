@@ -359,5 +359,62 @@ TEST(Patch, LargeZoneSmallDiff) {
   EXPECT_EQ(dump(*r.zone), dump(*want));
 }
 
+
+// A seeded build keeps the base's node numbers; names that lose every
+// record and have no descendant must stop existing (NXDOMAIN), a wildcard
+// that goes away must stop matching, and a name can come back later.
+TEST(ApplyDiffs, RemovedNamesLeaveTheIndex) {
+  auto base = load("jain.ad.jp.",
+                   "$TTL 600\n"
+                   "jain.ad.jp. SOA ns.jain.ad.jp. mohta.jain.ad.jp. 1 600 600 3600000 604800\n"
+                   "jain.ad.jp. NS ns.jain.ad.jp.\n"
+                   "ns.jain.ad.jp. A 133.69.136.1\n"
+                   "leaf.jain.ad.jp. A 192.0.2.1\n"
+                   "b.a.jain.ad.jp. A 192.0.2.2\n"
+                   "*.w.jain.ad.jp. A 192.0.2.3\n"
+                   "x.w.jain.ad.jp. A 192.0.2.4\n"
+                   "c.keep.jain.ad.jp. A 192.0.2.5\n"
+                   "keep.jain.ad.jp. A 192.0.2.6\n");
+  ASSERT_TRUE(base);
+  ZoneDiff d = diff(1, 2,
+                    {"leaf.jain.ad.jp. 600 A 192.0.2.1", "b.a.jain.ad.jp. 600 A 192.0.2.2",
+                     "*.w.jain.ad.jp. 600 A 192.0.2.3", "keep.jain.ad.jp. 600 A 192.0.2.6"},
+                    {});
+  LoadResult r = apply_diffs(*base, std::span<const ZoneDiff>(&d, 1), "test");
+  ASSERT_TRUE(r.zone) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  const ZoneData& z = r.zone->data();
+  auto find = [&](const char* text) {
+    dns::Name n = name(text).lowered();
+    return z.find(n.data(), n.size());
+  };
+  EXPECT_EQ(find("leaf.jain.ad.jp."), kNone);
+  EXPECT_EQ(find("b.a.jain.ad.jp."), kNone);
+  EXPECT_EQ(find("a.jain.ad.jp."), kNone);  // an empty non-terminal with nothing below any more
+  EXPECT_EQ(find("*.w.jain.ad.jp."), kNone);
+  uint32_t w = find("w.jain.ad.jp.");
+  ASSERT_NE(w, kNone);
+  EXPECT_FALSE(z.node(w).flags & ZoneData::kWildcardChild);
+  uint32_t keep = find("keep.jain.ad.jp.");
+  ASSERT_NE(keep, kNone);  // lost its record but has a child: an empty non-terminal now
+  EXPECT_TRUE(z.node(keep).flags & ZoneData::kEmptyNonTerminal);
+  EXPECT_NE(find("c.keep.jain.ad.jp."), kNone);
+  EXPECT_EQ(r.zone->record_count(), base->record_count() - 4);
+
+  // The next version brings two of them back.
+  ZoneDiff back = diff(2, 3, {}, {"leaf.jain.ad.jp. 600 A 192.0.2.9", "b.a.jain.ad.jp. 600 A 192.0.2.8"});
+  LoadResult r2 = apply_diffs(*r.zone, std::span<const ZoneDiff>(&back, 1), "test");
+  ASSERT_TRUE(r2.zone) << (r2.errors.empty() ? "" : r2.errors[0].to_string());
+  const ZoneData& z2 = r2.zone->data();
+  dns::Name leaf = name("leaf.jain.ad.jp.");
+  uint32_t li = z2.find(leaf.data(), leaf.size());
+  ASSERT_NE(li, kNone);
+  EXPECT_EQ(z2.node(li).rrset_count, 1);
+  dns::Name a = name("a.jain.ad.jp.");
+  uint32_t ai = z2.find(a.data(), a.size());
+  ASSERT_NE(ai, kNone);
+  EXPECT_TRUE(z2.node(ai).flags & ZoneData::kEmptyNonTerminal);
+  EXPECT_EQ(r2.zone->record_count(), base->record_count() - 2);
+}
+
 }  // namespace
 }  // namespace tandem::zone
