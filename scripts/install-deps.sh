@@ -13,7 +13,7 @@ PACKAGES=(
   knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf valgrind
   python3 python3-dnspython
   # audit data
-  dns-root-data publicsuffix libpsl-dev
+  dns-root-data publicsuffix libpsl-dev libmaxminddb-dev
 )
 
 missing=()
