@@ -4,6 +4,10 @@
 // bound on how many such jobs run at once.
 #pragma once
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -14,11 +18,22 @@
 
 namespace tandem::server {
 
+// Lowers the calling thread's CPU priority (Linux: nice is per thread).
+// Transfers, NOTIFYs and disk writes run at this priority so that, when the
+// CPU is contended, query workers come first: the query rate barely moves
+// during a transfer, which just takes longer.
+inline void lower_thread_priority(int nice_value = 19) {
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice_value);
+}
+
 class JobPool {
  public:
   JobPool(std::string name, int threads) : name_(std::move(name)) {
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] { work(); });
+      threads_.emplace_back([this] {
+        lower_thread_priority();
+        work();
+      });
       std::string n = name_.substr(0, 12) + std::to_string(i);
       pthread_setname_np(threads_.back().native_handle(), n.substr(0, 15).c_str());
     }

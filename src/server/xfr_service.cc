@@ -11,6 +11,7 @@
 
 #include "dns/types.h"
 #include "dns/wire.h"
+#include "server/job_pool.h"
 #include "server/tcp_connection.h"
 #include "util/log.h"
 #include "xfr/notify.h"
@@ -352,6 +353,7 @@ bool XfrService::stream(int fd, const Decision& d, const net::SocketAddress& pee
 }
 
 void XfrService::serve_connection(Handoff h) {
+  lower_thread_priority();  // queries first when the CPU is contended
   const int fd = h.fd;
   // Blocking I/O on this thread, each wait bounded: a stalled reader is cut
   // off after the silence timeout, never after a total duration.
