@@ -23,8 +23,9 @@ bool is_host_char(unsigned char c) {
 std::string check_host(std::string_view text) {
   if (text.empty()) return "empty domain";
   for (unsigned char c : text) {
-    if (c >= 0x80) return "non-ASCII domain '" + std::string(text) +
-                          "': give internationalized names in punycode (xn--...)";
+    if (c >= 0x80)
+      return "non-ASCII domain '" + std::string(text) +
+             "': give internationalized names in punycode (xn--...)";
   }
   size_t total = 1;  // the root label
   size_t start = 0;

@@ -58,7 +58,8 @@ std::string prefix_text(const std::string& bytes) {
   return std::string(buf) + "/48";
 }
 
-std::optional<Finding> single_network(const DomainObservation& obs, const AnalysisOptions& options) {
+std::optional<Finding> single_network(const DomainObservation& obs,
+                                      const AnalysisOptions& options) {
   std::vector<const net::SocketAddress*> addresses;
   std::set<std::string> ips;
   for (const auto& ns : obs.nameservers) {
@@ -69,8 +70,8 @@ std::optional<Finding> single_network(const DomainObservation& obs, const Analys
     }
   }
   if (ips.empty()) return std::nullopt;
-  const std::string count =
-      ips.size() == 1 ? std::string("the only address") : "all " + std::to_string(ips.size()) + " addresses";
+  const std::string count = ips.size() == 1 ? std::string("the only address")
+                                            : "all " + std::to_string(ips.size()) + " addresses";
   // One network prefix: every address has the family and prefix of the first.
   const std::string& first = *ips.begin();
   const size_t prefix_len = first.size() == 4 ? 3 : 6;  // /24 or /48
@@ -85,9 +86,8 @@ std::optional<Finding> single_network(const DomainObservation& obs, const Analys
       if (!this_asn || (asn && *asn != *this_asn)) return std::nullopt;
       asn = this_asn;
     }
-    return Finding{FindingCode::kSingleNetwork,
-                   count + " in one autonomous system, AS" + std::to_string(*asn) +
-                       " (several prefixes)"};
+    return Finding{FindingCode::kSingleNetwork, count + " in one autonomous system, AS" +
+                                                    std::to_string(*asn) + " (several prefixes)"};
   }
   return std::nullopt;
 }
@@ -121,7 +121,8 @@ std::string address_text(const net::SocketAddress& address) {
   char buf[INET6_ADDRSTRLEN] = {};
   std::string ip;
   if (address.family() == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address.sa())->sin_addr, buf, sizeof buf);
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address.sa())->sin_addr, buf,
+              sizeof buf);
     ip = buf;
   } else if (address.family() == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address.sa())->sin6_addr, buf,
@@ -154,10 +155,9 @@ std::string probe_problem(const AddressProbe& p) {
 }
 
 bool nameserver_is_authoritative(const NameserverObservation& ns) {
-  return !ns.addresses.empty() && std::all_of(ns.addresses.begin(), ns.addresses.end(),
-                                              [](const AddressProbe& p) {
-                                                return probe_is_authoritative(p);
-                                              });
+  return !ns.addresses.empty() &&
+         std::all_of(ns.addresses.begin(), ns.addresses.end(),
+                     [](const AddressProbe& p) { return probe_is_authoritative(p); });
 }
 
 std::vector<Finding> analyze(const DomainObservation& obs,
@@ -165,8 +165,8 @@ std::vector<Finding> analyze(const DomainObservation& obs,
                              const AnalysisOptions& options) {
   std::vector<Finding> out;
   if (obs.status == DomainObservation::Status::kUnresolvable) {
-    out.push_back({FindingCode::kUnresolvable,
-                   obs.unresolvable_reason.empty() ? std::string("no answer")
+    out.push_back({FindingCode::kUnresolvable, obs.unresolvable_reason.empty()
+                                                   ? std::string("no answer")
                                                    : obs.unresolvable_reason});
     return out;
   }
@@ -179,10 +179,10 @@ std::vector<Finding> analyze(const DomainObservation& obs,
   std::vector<std::string> providers = sorted_unique(provider_of_each_nameserver);
   if (providers.size() == 1 && !obs.nameservers.empty()) {
     size_t n = obs.nameservers.size();
-    out.push_back({FindingCode::kSingleProvider,
-                   (n == 1 ? std::string("the only nameserver is")
-                           : "all " + std::to_string(n) + " nameservers are") +
-                       " on " + providers.front()});
+    out.push_back(
+        {FindingCode::kSingleProvider, (n == 1 ? std::string("the only nameserver is")
+                                               : "all " + std::to_string(n) + " nameservers are") +
+                                           " on " + providers.front()});
   }
 
   if (auto f = single_network(obs, options)) out.push_back(std::move(*f));
@@ -222,7 +222,8 @@ std::vector<Finding> analyze(const DomainObservation& obs,
   }
   if (serials.size() > 1) {
     std::vector<std::string> parts;
-    for (const auto& [name, serial] : serial_of_name) parts.push_back(name + "=" + std::to_string(serial));
+    for (const auto& [name, serial] : serial_of_name)
+      parts.push_back(name + "=" + std::to_string(serial));
     std::string detail = join(parts, ", ");
     std::vector<std::string> m(mnames.begin(), mnames.end());
     if (m.size() == 1) {
@@ -277,9 +278,8 @@ std::vector<Finding> analyze(const DomainObservation& obs,
       parts.push_back(std::to_string(expire) + " s from " +
                       join(std::vector<std::string>(names.begin(), names.end()), ", "));
     }
-    out.push_back({FindingCode::kShortExpire,
-                   "SOA expire " + join(parts, "; ") + " (under " +
-                       std::to_string(options.min_expire) + " s)"});
+    out.push_back({FindingCode::kShortExpire, "SOA expire " + join(parts, "; ") + " (under " +
+                                                  std::to_string(options.min_expire) + " s)"});
   }
 
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {

@@ -9,7 +9,8 @@
 namespace tandem::audit {
 
 // Keep in step with data/providers.txt (a unit test compares them).
-const char* const kBuiltinProviderRules = R"(# Tandem audit: the built-in table of well-known DNS providers.
+const char* const kBuiltinProviderRules =
+    R"(# Tandem audit: the built-in table of well-known DNS providers.
 # The same rules are compiled into the binary (src/audit/providers.cc); this
 # file documents them and shows the format of `tandem audit --providers FILE`.
 # See docs/audit-providers.md for the pattern syntax.
@@ -41,7 +42,8 @@ std::string lower_copy(std::string_view s) {
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // '*' matches any run of characters (possibly empty); everything else itself.
@@ -126,7 +128,8 @@ void parse_rules(std::string_view text, const std::string& filename, const psl_c
       continue;
     }
     if (psl != nullptr && rule.kind != ProviderRule::Kind::kRegisteredGlob) {
-      std::string target = rule.kind == ProviderRule::Kind::kBelow ? rule.name.substr(1) : rule.name;
+      std::string target =
+          rule.kind == ProviderRule::Kind::kBelow ? rule.name.substr(1) : rule.name;
       if (psl_is_public_suffix(psl, target.c_str())) {
         error("pattern '" + rule.pattern + "': '" + target +
               "' is a public suffix; the rule would claim every domain under it");
@@ -163,13 +166,16 @@ std::string parse_provider_pattern(std::string_view pattern_in, ProviderRule& ru
   size_t dot = pattern.find('.');
   std::string glob = pattern.substr(0, dot);
   std::string suffix = dot == std::string::npos ? std::string() : pattern.substr(dot + 1);
-  if (suffix == "*") suffix.clear();
+  const bool any_suffix = suffix == "*";
+  if (any_suffix) suffix.clear();
   std::string glob_chars = glob;  // '*' aside, the glob must look like a label
   for (char& c : glob_chars) {
     if (c == '*') c = 'x';
   }
-  bool glob_ok = glob != "*" && glob.find('*') != std::string::npos && valid_name_chars(glob_chars);
-  bool suffix_ok = suffix.empty() || (suffix.find('*') == std::string::npos && valid_name_chars(suffix));
+  bool glob_ok = glob != "*" && (any_suffix || glob.find('*') != std::string::npos) &&
+                 valid_name_chars(glob_chars);
+  bool suffix_ok =
+      suffix.empty() || (suffix.find('*') == std::string::npos && valid_name_chars(suffix));
   if (!glob_ok || !suffix_ok) {
     return quoted +
            "'*' may only stand for the first label ('*.SUFFIX'), inside the registered domain's "
@@ -247,15 +253,15 @@ bool ProviderTable::matches(const ProviderRule& rule, const std::string& host,
     case ProviderRule::Kind::kBelow:
       return host.size() > rule.name.size() && ends_with(host, rule.name);
     case ProviderRule::Kind::kExact:
-      return host == rule.name ||
-             (host.size() > rule.name.size() && ends_with(host, rule.name) &&
-              host[host.size() - rule.name.size() - 1] == '.');
+      return host == rule.name || (host.size() > rule.name.size() && ends_with(host, rule.name) &&
+                                   host[host.size() - rule.name.size() - 1] == '.');
     case ProviderRule::Kind::kRegisteredGlob: {
       if (registered.empty()) return false;
       size_t dot = registered.find('.');
       std::string_view first = std::string_view(registered).substr(0, dot);
-      std::string_view suffix =
-          dot == std::string::npos ? std::string_view() : std::string_view(registered).substr(dot + 1);
+      std::string_view suffix = dot == std::string::npos
+                                    ? std::string_view()
+                                    : std::string_view(registered).substr(dot + 1);
       return glob_match(rule.name, first) && (rule.suffix.empty() || suffix == rule.suffix);
     }
   }

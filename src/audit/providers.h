@@ -34,9 +34,9 @@ extern const char* const kBuiltinProviderRules;
 struct ProviderRule {
   enum class Kind { kBelow, kExact, kRegisteredGlob };
   Kind kind = Kind::kExact;
-  std::string pattern;   // as written
-  std::string name;      // kBelow: ".SUFFIX"; kExact: NAME; kRegisteredGlob: GLOB
-  std::string suffix;    // kRegisteredGlob: SUFFIX, empty for any
+  std::string pattern;  // as written
+  std::string name;     // kBelow: ".SUFFIX"; kExact: NAME; kRegisteredGlob: GLOB
+  std::string suffix;   // kRegisteredGlob: SUFFIX, empty for any
   std::string provider;
 };
 
@@ -86,7 +86,8 @@ class ProviderTable {
 
  private:
   std::string lookup(const std::string& host) const;
-  bool matches(const ProviderRule& rule, const std::string& host, const std::string& registered) const;
+  bool matches(const ProviderRule& rule, const std::string& host,
+               const std::string& registered) const;
 
   struct PslDeleter {
     void operator()(psl_ctx_st* p) const;

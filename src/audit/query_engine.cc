@@ -130,6 +130,7 @@ struct QueryEngine::Query {
   enum class Phase { kUdp, kTcpConnect, kTcpWrite, kTcpRead };
   uint64_t id = 0;
   net::SocketAddress server;  // port override applied
+  std::string where;          // the address as given, for messages (stable across runs)
   std::string key;
   dns::Name qname;
   uint16_t qtype = 0;
@@ -176,6 +177,7 @@ void QueryEngine::query(const net::SocketAddress& server, const dns::Name& qname
                         Callback done) {
   auto q = std::make_unique<Query>();
   q->server = options_.port_override ? with_port(server, options_.port_override) : server;
+  q->where = server.to_string();
   q->qname = qname;
   q->qtype = qtype;
   q->done = std::move(done);
@@ -186,6 +188,7 @@ void QueryEngine::axfr_probe(const net::SocketAddress& server, const dns::Name& 
                              AxfrCallback done) {
   auto q = std::make_unique<Query>();
   q->server = options_.port_override ? with_port(server, options_.port_override) : server;
+  q->where = server.to_string();
   q->qname = zone;
   q->qtype = dns::rrtype::kAXFR;
   q->axfr = true;
@@ -276,7 +279,7 @@ void QueryEngine::send_udp_try(Query& q) {
     q.fd = fd;
     if (::connect(fd, q.server.sa(), q.server.len()) != 0) {
       return fail_now(QueryResult::Status::kNoListener,
-                      "cannot reach " + q.server.to_string() + ": " + errno_text(errno));
+                      "cannot reach " + q.where + ": " + errno_text(errno));
     }
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -292,8 +295,8 @@ void QueryEngine::send_udp_try(Query& q) {
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
     int e = errno;
     return fail_now(QueryResult::Status::kNoListener,
-                    e == ECONNREFUSED ? "connection refused by " + q.server.to_string()
-                                      : "cannot send to " + q.server.to_string() + ": " +
+                    e == ECONNREFUSED ? "connection refused by " + q.where
+                                      : "cannot send to " + q.where + ": " +
                                             errno_text(e));
   }
   arm_timer(q, options_.timeout_ms);
@@ -321,7 +324,7 @@ void QueryEngine::start_tcp(Query& q) {
   if (fd < 0) return fail_now("socket: " + errno_text(errno));
   q.fd = fd;
   if (::connect(fd, q.server.sa(), q.server.len()) != 0 && errno != EINPROGRESS) {
-    return fail_now("cannot connect to " + q.server.to_string() + "/tcp: " + errno_text(errno));
+    return fail_now("cannot connect to " + q.where + "/tcp: " + errno_text(errno));
   }
   epoll_event ev{};
   ev.events = EPOLLOUT | EPOLLIN;
@@ -376,8 +379,8 @@ void QueryEngine::on_udp_readable(Query& q) {
       QueryResult r;
       r.status = QueryResult::Status::kNoListener;
       r.tries = q.tries;
-      r.detail = e == ECONNREFUSED ? "connection refused by " + q.server.to_string()
-                                   : "error from " + q.server.to_string() + ": " + errno_text(e);
+      r.detail = e == ECONNREFUSED ? "connection refused by " + q.where
+                                   : "error from " + q.where + ": " + errno_text(e);
       return finish(q.id, std::move(r));
     }
     // Too short to carry our ID, another ID, or not a response: not for us
@@ -392,7 +395,7 @@ void QueryEngine::on_udp_readable(Query& q) {
     auto m = parse_message(buf, static_cast<size_t>(n));
     if (!m) {
       r.status = QueryResult::Status::kMalformed;
-      r.detail = std::string("malformed response from ") + q.server.to_string() + ": " +
+      r.detail = std::string("malformed response from ") + q.where + ": " +
                  errc_text(m.error());
       return finish(q.id, std::move(r));
     }
@@ -401,7 +404,7 @@ void QueryEngine::on_udp_readable(Query& q) {
                                        : m->rcode() != dns::rcode::kNoError;
     if (!question_ok) {
       r.status = QueryResult::Status::kMalformed;
-      r.detail = "response from " + q.server.to_string() + " does not match the question";
+      r.detail = "response from " + q.where + " does not match the question";
       return finish(q.id, std::move(r));
     }
     r.status = QueryResult::Status::kAnswer;
@@ -430,7 +433,7 @@ void QueryEngine::on_tcp_event(Query& q, uint32_t events) {
     }
     finish(q.id, std::move(r));
   };
-  const std::string where = q.server.to_string() + "/tcp";
+  const std::string where = q.where + "/tcp";
   if (q.phase == Query::Phase::kTcpConnect) {
     if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
     int err = 0;
@@ -518,7 +521,7 @@ void QueryEngine::on_timer(uint64_t id, uint32_t generation) {
   } else {
     r.status = QueryResult::Status::kTimeout;
     r.tries = q.tries;
-    r.detail = "timeout over TCP to " + q.server.to_string();
+    r.detail = "timeout over TCP to " + q.where;
   }
   finish(id, std::move(r));
 }
@@ -556,7 +559,7 @@ void QueryEngine::finish(uint64_t id, QueryResult result) {
       } else if (!m.answer.empty() && m.answer.front().type == dns::rrtype::kSOA &&
                  m.answer.front().owner == q->qname) {
         open = true;
-        detail = "AXFR allowed by " + q->server.to_string();
+        detail = "AXFR allowed by " + q->where;
       } else {
         detail = "AXFR answer without the zone's SOA";
       }

@@ -38,8 +38,8 @@ struct Summary {
   size_t domains = 0;
   size_t resolved = 0;
   size_t unresolvable = 0;
-  size_t single_provider = 0;  // resolved, all nameservers on one provider
-  size_t multi_provider = 0;   // resolved, nameservers on more than one provider
+  size_t single_provider = 0;              // resolved, all nameservers on one provider
+  size_t multi_provider = 0;               // resolved, nameservers on more than one provider
   std::vector<ProviderCount> by_provider;  // by domains desc, then provider name
 };
 

@@ -232,8 +232,78 @@ class Patcher {
     return out;
   }
 
+  // The fast path: when the change only rewrites RRsets of existing names
+  // (the usual IXFR: a few records and the SOA), copy the base's tables and
+  // replace those RRsets (ZoneData::with_replaced_rrsets). False when the
+  // change is of another kind; build() then rebuilds.
+  bool replace_rrsets(const std::vector<Change>& ch, const DiffRecord* new_soa) {
+    std::vector<ZoneData::RRsetReplacement> reps;
+    bool soa_done = new_soa == nullptr;
+    auto add_soa = [&] {
+      ZoneData::RRsetReplacement r;
+      r.node = data_.apex();
+      r.type = dns::rrtype::kSOA;
+      r.ttl = new_soa->ttl;
+      r.count = 1;
+      uint8_t len[2];
+      dns::store_u16(len, static_cast<uint16_t>(new_soa->rdata.size()));
+      r.records.assign(len, len + 2);
+      r.records.insert(r.records.end(), new_soa->rdata.begin(), new_soa->rdata.end());
+      reps.push_back(std::move(r));
+      soa_done = true;
+    };
+    for (size_t i = 0; i < ch.size();) {
+      if (ch[i].node == kNone) return false;  // a new name
+      size_t end = i;
+      while (end < ch.size() && ch[end].node == ch[i].node && ch[end].type == ch[i].type) ++end;
+      if (!soa_done && (ch[i].node > data_.apex() ||
+                        (ch[i].node == data_.apex() && ch[i].type > dns::rrtype::kSOA)))
+        add_soa();
+      if (ch[i].type == dns::rrtype::kSOA) return false;  // only through new_soa
+      ZoneData::RRsetReplacement r;
+      r.node = ch[i].node;
+      r.type = ch[i].type;
+      const ZoneData::RRset* set = data_.rrset(data_.node(r.node), r.type);
+      bool kept_base = false;
+      size_t k = i;
+      if (set) {
+        r.ttl = set->ttl;
+        const uint8_t* p = data_.rdata(*set);
+        for (uint16_t n = 0; n < set->count; ++n) {
+          const uint16_t len = dns::load_u16(p);
+          if (k < end && !ch[k].is_addition && ch[k].removed == p) {
+            ++k;
+          } else {
+            r.records.insert(r.records.end(), p, p + 2 + len);
+            ++r.count;
+            kept_base = true;
+          }
+          p += 2 + len;
+        }
+      }
+      for (size_t a = i; a < end; ++a) {
+        if (!ch[a].is_addition) continue;
+        if (r.count == 0xFFFF) return false;
+        if (!kept_base && r.count == 0) r.ttl = ch[a].added->ttl;  // the RRset's TTL: its first record's
+        uint8_t len[2];
+        dns::store_u16(len, static_cast<uint16_t>(ch[a].added->rdata.size()));
+        r.records.insert(r.records.end(), len, len + 2);
+        r.records.insert(r.records.end(), ch[a].added->rdata.begin(), ch[a].added->rdata.end());
+        ++r.count;
+      }
+      reps.push_back(std::move(r));
+      i = end;
+    }
+    if (!soa_done) add_soa();
+    auto data = ZoneData::with_replaced_rrsets(data_, reps);
+    if (!data) return false;
+    result_.zone = std::make_shared<Zone>(base_.origin(), std::move(data), source_);
+    return true;
+  }
+
   void build(const DiffRecord* new_soa) {
     const std::vector<Change> ch = changes();
+    if (replace_rrsets(ch, new_soa)) return;
     // Seeded with the base's names and index: base nodes keep their numbers
     // and are filled by number, so only new owners are hashed.
     ZoneBuilder builder(base_.origin(), data_);

@@ -483,6 +483,144 @@ void ZoneBuilder::add_record(uint32_t node, uint16_t type, uint32_t ttl,
   ++set->count;
 }
 
+std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
+    const ZoneData& base, std::span<const RRsetReplacement> reps) {
+  namespace t = dns::rrtype;
+  auto has_address = [](const ZoneData& d, const Node& n) {
+    return d.rrset(n, t::kA) != nullptr || d.rrset(n, t::kAAAA) != nullptr;
+  };
+  if (base.waste_ > (base.rdata_.size() + base.rrsets_.size() * sizeof(RRset)) / 8) return nullptr;
+  // Is it simple? Decided before copying anything.
+  for (size_t i = 0; i < reps.size();) {
+    const uint32_t ni = reps[i].node;
+    if (ni >= base.nodes_.size()) return nullptr;
+    const Node& n = base.nodes_[ni];
+    if (n.flags & (kEmptyNonTerminal | kNsec3Only)) return nullptr;
+    int sets = n.rrset_count;
+    bool addr_before = has_address(base, n), addr_after = addr_before;
+    bool has_cname = base.rrset(n, t::kCNAME) != nullptr;
+    size_t j = i;
+    for (; j < reps.size() && reps[j].node == ni; ++j) {
+      const RRsetReplacement& r = reps[j];
+      if (j > i && r.type <= reps[j - 1].type) return nullptr;  // not sorted / repeated
+      if (r.type == t::kNS || r.type == t::kDNAME || r.type == t::kCNAME || r.type == t::kNSEC3 ||
+          dns::is_meta_type(r.type))
+        return nullptr;
+      if (r.type == t::kSOA && (ni != 0 || r.count != 1)) return nullptr;
+      const bool existed = base.rrset(n, r.type) != nullptr;
+      if (has_cname && !existed && r.type != t::kRRSIG && r.type != t::kNSEC) return nullptr;
+      sets += (r.count != 0) - existed;
+    }
+    if (sets <= 0) return nullptr;  // the name would empty
+    // Address records: presence per node must not change (glue, additional targets).
+    bool a_kept = base.rrset(n, t::kA) != nullptr, aaaa_kept = base.rrset(n, t::kAAAA) != nullptr;
+    for (size_t k = i; k < j; ++k) {
+      if (reps[k].type == t::kA) a_kept = reps[k].count != 0;
+      if (reps[k].type == t::kAAAA) aaaa_kept = reps[k].count != 0;
+    }
+    addr_after = a_kept || aaaa_kept;
+    if (addr_after != addr_before) return nullptr;
+    i = j;
+  }
+
+  auto d = std::make_unique<ZoneData>();
+  size_t extra_sets = 0, extra_bytes = 0;
+  for (const auto& r : reps) {
+    extra_sets += 8;
+    extra_bytes += r.records.size();
+  }
+  d->nodes_ = base.nodes_;
+  d->rrsets_.reserve(base.rrsets_.size() + extra_sets);
+  d->rrsets_ = base.rrsets_;
+  d->names_.reserve(base.names_.size());
+  d->names_.append(base.names_.data(), base.names_.size());
+  d->rdata_.reserve(base.rdata_.size() + extra_bytes + 64);
+  d->rdata_.append(base.rdata_.data(), base.rdata_.size());
+  d->additional_ = base.additional_;
+  d->index_ = base.index_;
+  d->index_mask_ = base.index_mask_;
+  d->record_count_ = base.record_count_;
+  d->negative_ttl_ = base.negative_ttl_;
+  d->serial_ = base.serial_;
+  d->waste_ = base.waste_;
+
+  const uint8_t* apex_name = d->names_.data() + d->nodes_[0].name_offset;
+  const size_t apex_size = size_t{d->nodes_[0].name_size} + 1;
+  std::vector<RRset> sets;
+  for (size_t i = 0; i < reps.size();) {
+    const uint32_t ni = reps[i].node;
+    Node& n = d->nodes_[ni];
+    sets.assign(d->rrsets_.begin() + n.first_rrset, d->rrsets_.begin() + n.first_rrset + n.rrset_count);
+    size_t j = i;
+    for (; j < reps.size() && reps[j].node == ni; ++j) {
+      const RRsetReplacement& r = reps[j];
+      auto it = std::find_if(sets.begin(), sets.end(), [&](const RRset& x) { return x.type == r.type; });
+      if (it != sets.end()) {
+        d->record_count_ -= it->count;
+        d->waste_ += it->data_size;
+      }
+      if (r.count == 0) {
+        if (it != sets.end()) sets.erase(it);
+        continue;
+      }
+      RRset fresh{};
+      fresh.type = r.type;
+      fresh.ttl = r.ttl;
+      fresh.count = r.count;
+      fresh.data_offset = static_cast<uint32_t>(d->rdata_.size());
+      fresh.data_size = static_cast<uint32_t>(r.records.size());
+      fresh.additional = kNone;
+      d->rdata_.append(r.records.data(), r.records.size());
+      remove_duplicates(d->rdata_.data() + fresh.data_offset, fresh);
+      d->record_count_ += fresh.count;
+      // Additional-section targets of this set (RFC 1034 4.3.2 step 6).
+      if (int off = target_offset(fresh.type); off >= 0) {
+        size_t list_start = d->additional_.size();
+        const uint8_t* rd = d->rdata_.data() + fresh.data_offset;
+        for (uint16_t k = 0; k < fresh.count; ++k) {
+          uint16_t len = dns::load_u16(rd);
+          const uint8_t* target = rd + 2 + off;
+          rd += 2 + len;
+          if (static_cast<int>(len) <= off) continue;
+          uint8_t low[dns::kMaxNameWire];
+          size_t tsize = dns::wire_name_size(target);
+          memcpy(low, target, tsize);
+          dns::wire_name_lower(low, tsize);
+          if (!dns::wire_name_under(low, tsize, apex_name, apex_size)) continue;
+          uint32_t ti = d->find(low, tsize);
+          if (ti == kNone || !has_address(*d, d->nodes_[ti])) continue;
+          bool seen = false;
+          for (size_t q = list_start; q < d->additional_.size(); ++q) seen |= d->additional_[q] == ti;
+          if (!seen) d->additional_.push_back(ti);
+        }
+        if (d->additional_.size() > list_start) {
+          d->additional_.push_back(kNone);
+          fresh.additional = static_cast<uint32_t>(list_start);
+        }
+      }
+      if (it != sets.end())
+        *it = fresh;
+      else
+        sets.push_back(fresh);
+      if (fresh.type == t::kSOA) {
+        const uint8_t* rd = d->rdata_.data() + fresh.data_offset + 2;
+        const uint8_t* f = rd + dns::wire_name_size(rd);
+        f += dns::wire_name_size(f);
+        d->serial_ = dns::load_u32(f);
+        const uint32_t minimum = dns::load_u32(f + 16);
+        d->negative_ttl_ = fresh.ttl < minimum ? fresh.ttl : minimum;
+      }
+    }
+    // The node's RRsets must stay adjacent: its new list goes at the end.
+    d->waste_ += size_t{n.rrset_count} * sizeof(RRset);
+    n.first_rrset = static_cast<uint32_t>(d->rrsets_.size());
+    n.rrset_count = static_cast<uint16_t>(sets.size());
+    for (const RRset& x : sets) d->rrsets_.push_back(x);
+    i = j;
+  }
+  return d;
+}
+
 std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
                                              std::vector<ParseError>& warnings) {
   Pending& p = *p_;

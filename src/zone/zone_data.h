@@ -77,6 +77,29 @@ class ZoneData {
     return r.additional == kNone ? nullptr : additional_.data() + r.additional;
   }
 
+  // The new content of one RRset of an existing node, for with_replaced_rrsets().
+  struct RRsetReplacement {
+    uint32_t node = 0;
+    uint16_t type = 0;
+    uint32_t ttl = 0;
+    uint16_t count = 0;            // 0: the RRset goes away
+    std::vector<uint8_t> records;  // `count` times [u16 rdlength][rdata]
+  };
+
+  // The fast path of an IXFR: a copy of `base` in which some RRsets of
+  // existing nodes are replaced, added or removed, and nothing else changes
+  // (the name tree, zone cuts, which names have addresses, CNAMEs). Only the
+  // touched nodes' RRsets are rewritten (appended; the copy keeps the old
+  // bytes unreferenced) and only their additional-section targets looked up,
+  // so the cost is a bulk copy of the tables instead of a rebuild. Returns
+  // nullptr when the change is not of that kind (a node appears or empties,
+  // an NS, DNAME, CNAME or NSEC3 RRset changes, a name gains its first or
+  // loses its last address record, an SOA away from the apex or not single):
+  // the caller then builds the zone in full, with every check.
+  // `replacements` must be sorted by node, then type, one per (node, type).
+  static std::unique_ptr<ZoneData> with_replaced_rrsets(const ZoneData& base,
+                                                        std::span<const RRsetReplacement> replacements);
+
   uint32_t apex() const { return 0; }  // the apex is always node 0
   // TTL of the SOA in negative answers: min(SOA TTL, MINIMUM) (RFC 2308 3).
   uint32_t negative_ttl() const { return negative_ttl_; }
@@ -98,6 +121,10 @@ class ZoneData {
   BigVector<uint64_t> index_;
   uint64_t index_mask_ = 0;
   size_t record_count_ = 0;
+  // Bytes of rdata and RRset headers no longer referenced after
+  // with_replaced_rrsets(); past an eighth of the tables a full build
+  // compacts them.
+  size_t waste_ = 0;
   uint32_t negative_ttl_ = 0;
   uint32_t serial_ = 0;
 };

@@ -58,7 +58,7 @@ inline FakeRecord rr_aaaa(const std::string& owner, const std::string& ip) {
 inline FakeRecord rr_soa(const std::string& owner, const std::string& mname, uint32_t serial,
                          uint32_t expire = 1209600) {
   FakeRecord r{N(owner), dns::rrtype::kSOA, {}};
-  auto m = N(mname), rn = N("hostmaster." + owner);
+  auto m = N(mname), rn = N(owner == "." ? "hostmaster." : "hostmaster." + owner);
   r.rdata.insert(r.rdata.end(), m.data(), m.data() + m.size());
   r.rdata.insert(r.rdata.end(), rn.data(), rn.data() + rn.size());
   for (uint32_t v : {serial, 7200u, 3600u, expire, 300u}) {

@@ -11,6 +11,7 @@
 
 #include "dns/rdata.h"
 #include "dns/types.h"
+#include "dns/wire.h"
 #include "zone/diff.h"
 #include "zone/records.h"
 #include "zone/zone.h"
@@ -414,6 +415,178 @@ TEST(ApplyDiffs, RemovedNamesLeaveTheIndex) {
   ASSERT_NE(ai, kNone);
   EXPECT_TRUE(z2.node(ai).flags & ZoneData::kEmptyNonTerminal);
   EXPECT_EQ(r2.zone->record_count(), base->record_count() - 2);
+}
+
+
+// The fast path (ZoneData::with_replaced_rrsets) must give exactly what a
+// full build of the same records gives: records, flags, zone cuts and
+// additional-section targets, node by node.
+void expect_same_zone(const Zone& got, const Zone& want) {
+  const ZoneData& g = got.data();
+  const ZoneData& w = want.data();
+  EXPECT_EQ(got.serial(), want.serial());
+  EXPECT_EQ(g.negative_ttl(), w.negative_ttl());
+  EXPECT_EQ(got.record_count(), want.record_count());
+  auto name_of = [](const ZoneData& d, uint32_t i) {
+    return i == kNone ? std::string("-") : dns::Name::from_wire(d.node_name(d.node(i))).to_text();
+  };
+  size_t live = 0;
+  for (uint32_t wi = 0; wi < w.node_count(); ++wi) {
+    const ZoneData::Node& wn = w.node(wi);
+    uint32_t gi = g.find(w.node_name(wn), w.node_name_size(wn));
+    ASSERT_NE(gi, kNone) << name_of(w, wi);
+    ++live;
+    const ZoneData::Node& gn = g.node(gi);
+    EXPECT_EQ(gn.flags, wn.flags) << name_of(w, wi);
+    EXPECT_EQ(name_of(g, gn.cut), name_of(w, wn.cut)) << name_of(w, wi);
+    ASSERT_EQ(gn.rrset_count, wn.rrset_count) << name_of(w, wi);
+    for (const auto& ws : w.rrsets(wn)) {
+      const ZoneData::RRset* gs = g.rrset(gn, ws.type);
+      ASSERT_NE(gs, nullptr) << name_of(w, wi) << " type " << ws.type;
+      EXPECT_EQ(gs->ttl, ws.ttl);
+      ASSERT_EQ(gs->count, ws.count) << name_of(w, wi) << " type " << ws.type;
+      std::vector<std::string> a, b;
+      const uint8_t* p = g.rdata(*gs);
+      for (uint16_t k = 0; k < gs->count; ++k, p += 2 + dns::load_u16(p))
+        a.emplace_back(reinterpret_cast<const char*>(p), 2 + dns::load_u16(p));
+      p = w.rdata(ws);
+      for (uint16_t k = 0; k < ws.count; ++k, p += 2 + dns::load_u16(p))
+        b.emplace_back(reinterpret_cast<const char*>(p), 2 + dns::load_u16(p));
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      EXPECT_EQ(a, b) << name_of(w, wi) << " type " << ws.type;
+      std::vector<std::string> ga, wa;
+      for (const uint32_t* t = g.additional(*gs); t && *t != kNone; ++t) ga.push_back(name_of(g, *t));
+      for (const uint32_t* t = w.additional(ws); t && *t != kNone; ++t) wa.push_back(name_of(w, *t));
+      std::sort(ga.begin(), ga.end());
+      std::sort(wa.begin(), wa.end());
+      EXPECT_EQ(ga, wa) << name_of(w, wi) << " type " << ws.type;
+    }
+  }
+  // No name the full build lacks.
+  size_t got_live = 0;
+  for (uint32_t gi = 0; gi < g.node_count(); ++gi) {
+    const ZoneData::Node& gn = g.node(gi);
+    if (g.find(g.node_name(gn), g.node_name_size(gn)) == gi) ++got_live;
+  }
+  EXPECT_EQ(got_live, live);
+}
+
+const char* kFast1 =
+    "$TTL 300\n"
+    "ex.test. SOA ns1.ex.test. h.ex.test. 1 600 600 3600000 300\n"
+    "ex.test. NS ns1.ex.test.\n"
+    "ex.test. MX 10 mail.ex.test.\n"
+    "ex.test. MX 20 mail2.ex.test.\n"
+    "ns1.ex.test. A 192.0.2.1\n"
+    "mail.ex.test. A 192.0.2.2\n"
+    "mail2.ex.test. AAAA 2001:db8::2\n"
+    "www.ex.test. A 192.0.2.3\n"
+    "www.ex.test. A 192.0.2.4\n"
+    "www.ex.test. TXT \"hello\"\n"
+    "alias.ex.test. CNAME www.ex.test.\n"
+    "*.wild.ex.test. A 192.0.2.5\n"
+    "sub.ex.test. NS ns.sub.ex.test.\n"
+    "ns.sub.ex.test. A 192.0.2.6\n"
+    "srv._tcp.ex.test. SRV 0 0 443 www.ex.test.\n";
+
+std::string soa_line(const char* origin, uint32_t serial) {
+  return std::string(origin) + " 300 SOA ns1." + origin + " h." + origin + " " + std::to_string(serial) +
+         " 600 600 3600000 300";
+}
+
+ZoneDiff ex_diff(uint32_t from, uint32_t to, std::vector<std::string> removed,
+                 std::vector<std::string> added) {
+  ZoneDiff d;
+  d.from_soa = rec(soa_line("ex.test.", from));
+  d.to_soa = rec(soa_line("ex.test.", to));
+  for (const auto& r : removed) d.removed.push_back(rec(r));
+  for (const auto& a : added) d.added.push_back(rec(a));
+  return d;
+}
+
+TEST(ApplyDiffs, FastPathEqualsFullBuild) {
+  auto base = load("ex.test.", kFast1);
+  ASSERT_TRUE(base);
+  struct Case {
+    std::vector<std::string> removed, added;
+    std::string want_extra_removed, want_extra_added;  // lines to drop/add in the expected text
+  };
+  // Each: the diff, and the same change as zone text for the full build.
+  std::vector<std::pair<ZoneDiff, std::string>> cases;
+  std::string t = kFast1;
+  auto replace_all = [](std::string s, const std::string& a, const std::string& b) {
+    size_t i = s.find(a);
+    if (i != std::string::npos) s.replace(i, a.size(), b);
+    return s;
+  };
+  auto with_serial = [&](std::string s, uint32_t serial) {
+    return replace_all(s, "h.ex.test. 1 600", "h.ex.test. " + std::to_string(serial) + " 600");
+  };
+  // 1. an address changes
+  cases.push_back({ex_diff(1, 2, {"www.ex.test. 300 A 192.0.2.3"}, {"www.ex.test. 300 A 192.0.2.9"}),
+                   with_serial(replace_all(t, "www.ex.test. A 192.0.2.3", "www.ex.test. A 192.0.2.9"), 2)});
+  // 2. an MX target moves to a name with an address (additional targets recomputed)
+  cases.push_back({ex_diff(1, 2, {"ex.test. 300 MX 20 mail2.ex.test."}, {"ex.test. 300 MX 30 www.ex.test."}),
+                   with_serial(replace_all(t, "ex.test. MX 20 mail2.ex.test.", "ex.test. MX 30 www.ex.test."), 2)});
+  // 3. a new type at an existing name, and a TXT removed
+  cases.push_back({ex_diff(1, 2, {"www.ex.test. 300 TXT hello"}, {"mail.ex.test. 300 AAAA 2001:db8::9"}),
+                   with_serial(replace_all(t, "www.ex.test. TXT \"hello\"\n", "mail.ex.test. AAAA 2001:db8::9\n"), 2)});
+  // 4. glue below a delegation changes
+  cases.push_back({ex_diff(1, 2, {"ns.sub.ex.test. 300 A 192.0.2.6"}, {"ns.sub.ex.test. 300 A 192.0.2.66"}),
+                   with_serial(replace_all(t, "ns.sub.ex.test. A 192.0.2.6", "ns.sub.ex.test. A 192.0.2.66"), 2)});
+  // 5. a TTL change of a whole RRset
+  cases.push_back({ex_diff(1, 2, {"www.ex.test. 300 A 192.0.2.3", "www.ex.test. 300 A 192.0.2.4"},
+                           {"www.ex.test. 60 A 192.0.2.3", "www.ex.test. 60 A 192.0.2.4"}),
+                   with_serial(replace_all(replace_all(t, "www.ex.test. A 192.0.2.3", "www.ex.test. 60 A 192.0.2.3"),
+                                           "www.ex.test. A 192.0.2.4", "www.ex.test. 60 A 192.0.2.4"), 2)});
+  // 6. only the SOA
+  cases.push_back({ex_diff(1, 2, {}, {}), with_serial(t, 2)});
+  // 7. not simple (a new name, an NS change): the full build, same result
+  cases.push_back({ex_diff(1, 2, {}, {"new.ex.test. 300 A 192.0.2.10"}),
+                   with_serial(t + "new.ex.test. A 192.0.2.10\n", 2)});
+  cases.push_back({ex_diff(1, 2, {"sub.ex.test. 300 NS ns.sub.ex.test."}, {"sub.ex.test. 300 NS ns1.ex.test."}),
+                   with_serial(replace_all(t, "sub.ex.test. NS ns.sub.ex.test.", "sub.ex.test. NS ns1.ex.test."), 2)});
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i + 1));
+    LoadResult r = apply_diffs(*base, std::span<const ZoneDiff>(&cases[i].first, 1), "test");
+    ASSERT_TRUE(r.zone) << (r.errors.empty() ? "" : r.errors[0].to_string());
+    auto want = load("ex.test.", cases[i].second);
+    ASSERT_TRUE(want);
+    expect_same_zone(*r.zone, *want);
+    // And once more on top of the result (a patched snapshot as the next base).
+    ZoneDiff again = ex_diff(2, 3, {}, {});
+    LoadResult r2 = apply_diffs(*r.zone, std::span<const ZoneDiff>(&again, 1), "test");
+    ASSERT_TRUE(r2.zone);
+    EXPECT_EQ(r2.zone->serial(), 3u);
+    EXPECT_EQ(r2.zone->record_count(), want->record_count());
+  }
+}
+
+TEST(ZoneDataFastPath, RefusesWhatItCannotDo) {
+  auto base = load("ex.test.", kFast1);
+  ASSERT_TRUE(base);
+  const ZoneData& d = base->data();
+  auto node = [&](const char* text) {
+    dns::Name n = name(text).lowered();
+    return d.find(n.data(), n.size());
+  };
+  auto one = [&](uint32_t ni, uint16_t type, uint16_t count) {
+    ZoneData::RRsetReplacement r;
+    r.node = ni;
+    r.type = type;
+    r.ttl = 300;
+    r.count = count;
+    for (uint16_t k = 0; k < count; ++k) r.records.insert(r.records.end(), {0, 4, 192, 0, 2, 99});
+    return ZoneData::with_replaced_rrsets(d, std::span<const ZoneData::RRsetReplacement>(&r, 1));
+  };
+  EXPECT_TRUE(one(node("www.ex.test."), dns::rrtype::kA, 1));
+  EXPECT_FALSE(one(node("mail.ex.test."), dns::rrtype::kA, 0));    // loses its last address
+  EXPECT_FALSE(one(node("alias.ex.test."), dns::rrtype::kA, 1));   // data beside a CNAME
+  EXPECT_FALSE(one(node("sub.ex.test."), dns::rrtype::kNS, 1));    // a zone cut
+  EXPECT_FALSE(one(node("wild.ex.test."), dns::rrtype::kA, 1));    // an empty non-terminal gains data
+  EXPECT_FALSE(one(node("www.ex.test."), dns::rrtype::kSOA, 1));   // SOA away from the apex
+  EXPECT_FALSE(one(static_cast<uint32_t>(d.node_count()), dns::rrtype::kA, 1));
 }
 
 }  // namespace
