@@ -41,17 +41,24 @@ def pin(pid, cpu):
                    stderr=subprocess.DEVNULL)
 
 
-def bump(path, old, new, round_no):
-    """Serial old -> new in place (same length) and one changed record appended."""
+def bump(path, old, new, round_no, new_name=False):
+    """Serial old -> new in place (same length) and one small change: the
+    address of an existing host (the usual update), or with new_name a new
+    name appended (a structural change: the secondary rebuilds its index)."""
     data = path.read_bytes()
     i = data.find(str(old).encode())
     assert i >= 0, "serial %d not found in %s" % (old, path)
     data = data[:i] + str(new).encode() + data[i + len(str(old)):]
-    data += b"benchchange%d 300 IN A 192.0.2.%d\n" % (round_no, round_no % 250 + 1)
+    if new_name:
+        data += b"benchchange%d 300 IN A 192.0.2.%d\n" % (round_no, round_no % 250 + 1)
+    else:
+        m = re.search(rb"^h1 IN A (\S+)$", data, re.M)
+        assert m, "no 'h1 IN A' line to change"
+        data = data[:m.start(1)] + b"10.9.%d.%d" % (round_no // 250, round_no % 250 + 1) + data[m.end(1):]
     path.write_bytes(data)
 
 
-def ixfr_latency(zone_src, origin, reps, work):
+def ixfr_latency(zone_src, origin, reps, work, new_name=False, which=("tandem", "knot", "nsd")):
     zone = work / "primary.zone"
     zone.write_bytes(zone_src.read_bytes())
     m = re.search(rb"SOA\s+\S+\s+\S+\s+(\d+)", zone.read_bytes()[:4096])
@@ -60,6 +67,8 @@ def ixfr_latency(zone_src, origin, reps, work):
     p_zone = peers.XfrZone(origin, path=str(zone))
     primary = peers.TandemPeer([p_zone], name="primary")
     for cls, name in ((peers.TandemPeer, "tandem"), (peers.KnotPeer, "knot"), (peers.NsdPeer, "nsd")):
+        if name not in which:
+            continue
         s = cls([peers.XfrZone(origin, primaries=[primary])], name=name)
         if s.available():
             print("  (%s not available: %s)" % (name, s.available()))
@@ -74,7 +83,7 @@ def ixfr_latency(zone_src, origin, reps, work):
     results = {n: [] for n in secs}
     for r in range(reps):
         new = serial + 1
-        bump(zone, serial, new, r)
+        bump(zone, serial, new, r, new_name)
         primary.ctl("reload", origin, wait=120)
         t0 = time.monotonic()
         done = {}
@@ -176,7 +185,9 @@ def main():
     ap.add_argument("--zone", default=str(ROOT / "bench-results" / "data" / "large.zone"))
     ap.add_argument("--queries", default=str(ROOT / "bench-results" / "data" / "large.q"))
     ap.add_argument("--origin", default="example.")
-    ap.add_argument("--skip", default="", help="comma list: ixfr,qps")
+    ap.add_argument("--secondaries", default="tandem,knot,nsd",
+                    help="which secondaries take part (they run at once: each one's work slows the others)")
+    ap.add_argument("--skip", default="", help="comma list: ixfr,ixfr-newname,qps")
     a = ap.parse_args()
     zone_src = Path(a.zone)
     if not zone_src.exists():
@@ -184,9 +195,13 @@ def main():
     os.environ.setdefault("TANDEM_BIN", str(ROOT / "build" / "tandem"))
     work = Path(dnstest.make_temp_dir("xfr-bench-"))
     print("machine: %s, %d CPUs" % (os.uname().nodename, os.cpu_count()))
-    if "ixfr" not in a.skip:
-        print("== IXFR latency, 1M-record zone, Tandem primary, %d rounds" % a.reps)
-        res, line = ixfr_latency(zone_src, a.origin, a.reps, work)
+    for kind in ("ixfr", "ixfr-newname"):
+        if kind in a.skip.split(","):
+            continue
+        what = "a new name" if kind == "ixfr-newname" else "one address changed"
+        print("== IXFR latency, 1M-record zone, Tandem primary, %d rounds, %s" % (a.reps, what))
+        res, line = ixfr_latency(zone_src, a.origin, a.reps, work, kind == "ixfr-newname",
+                                 a.secondaries.split(","))
         print("| secondary | median ms | all rounds (ms) |")
         print("|---|---|---|")
         for n, vals in res.items():
@@ -196,7 +211,7 @@ def main():
                                                  [x * 1000 if x else None for x in vals])))
         if line:
             print("tandem's last IXFR log line: " + line.split(" info: ", 1)[-1])
-    if "qps" not in a.skip:
+    if "qps" not in a.skip.split(","):
         q = Path(a.queries)
         if not q.exists():
             print("no %s: skipping the query-rate measurement" % q)

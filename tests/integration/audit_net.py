@@ -66,7 +66,6 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -1197,6 +1196,8 @@ def main(argv=None):
         return 1 if problems else 0
     finally:
         net.stop()
+        if not a.dir and not os.environ.get("DNSTEST_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
         for f in ("ready", "net.env"):
             try:
                 (work / f).unlink()

@@ -159,7 +159,7 @@ class AuditTest(unittest.TestCase):
     # -- running the audit
     def audit(self, *args, domains=None, stdin=None, fmt="json", out=None, check=True):
         argv = [str(dnstest.tandem_bin()), "audit", "--root-hints", str(self.net.hints),
-                "--port", str(self.net.port), "--timeout", str(TIMEOUT_MS), "--retries", "2",
+                "--port", str(self.net.port), "--timeout", str(TIMEOUT_MS), "--retries", "1",
                 "--format", fmt]
         if out:
             argv += ["-o", str(out)]
