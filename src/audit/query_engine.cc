@@ -247,6 +247,21 @@ void QueryEngine::start(std::unique_ptr<Query> q) {
   q->msg_id = static_cast<uint16_t>(rng_());
   Query& ref = *q;
   active_.emplace(q->id, std::move(q));
+  if (options_.down_after_timeouts > 0) {
+    auto h = health_.find(ref.key);
+    if (h != health_.end() && !h->second.answered &&
+        h->second.timeouts >= options_.down_after_timeouts) {
+      ++short_circuited_;
+      QueryResult r;
+      r.status = QueryResult::Status::kTimeout;
+      r.tries = ref.axfr ? 0 : 1 + options_.retries;
+      r.detail = ref.axfr ? "timeout over TCP to " + ref.where
+                          : "timeout after " + std::to_string(r.tries) + (r.tries == 1 ? " try" : " tries");
+      ref.immediate = std::move(r);
+      arm_timer(ref, 0);
+      return;
+    }
+  }
   if (ref.axfr) {
     ref.wire = net::make_query(ref.qname, dns::rrtype::kAXFR, ref.msg_id, false, false);
     start_tcp(ref);
@@ -534,6 +549,14 @@ void QueryEngine::finish(uint64_t id, QueryResult result) {
   if (q->fd >= 0) {
     ::close(q->fd);  // closing the last reference also removes it from the epoll set
     q->fd = -1;
+  }
+  if (!q->immediate) {
+    if (result.status == QueryResult::Status::kTimeout) {
+      ++health_[q->key].timeouts;
+    } else if (result.status == QueryResult::Status::kAnswer ||
+               result.status == QueryResult::Status::kMalformed) {
+      health_[q->key].answered = true;
+    }
   }
   auto sit = servers_.find(q->key);
   if (sit != servers_.end()) {

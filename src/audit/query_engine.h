@@ -58,6 +58,11 @@ struct EngineOptions {
   int max_inflight = 256;            // queries in flight in all
   int max_inflight_per_server = 8;   // queries in flight per server address
   uint16_t port_override = 0;        // tests: send every query to this port instead
+  // A server address that has timed out on this many queries without ever
+  // answering anything is taken as down: later queries to it time out at
+  // once (same result, tries and detail as a real timeout) instead of each
+  // holding one of its few slots for (1 + retries) * timeout_ms. 0 disables.
+  int down_after_timeouts = 4;
 };
 
 struct QueryResult {
@@ -112,6 +117,7 @@ class QueryEngine {
   // Counters, for benchmarks and tests.
   uint64_t queries_sent() const { return queries_sent_; }
   int max_server_inflight_seen() const { return max_server_inflight_seen_; }
+  uint64_t short_circuited() const { return short_circuited_; }
   const EngineOptions& options() const { return options_; }
 
  private:
@@ -120,6 +126,10 @@ class QueryEngine {
     int inflight = 0;
     std::deque<std::unique_ptr<Query>> waiting;
     bool in_ready_list = false;
+  };
+  struct Health {
+    bool answered = false;  // some response ever came from it
+    int timeouts = 0;
   };
   struct Timer {
     int64_t deadline_us;
@@ -150,11 +160,13 @@ class QueryEngine {
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::unique_ptr<Query>> active_;
   std::unordered_map<std::string, Server> servers_;  // key: address bytes + port
+  std::unordered_map<std::string, Health> health_;    // kept for the whole run
   std::deque<std::string> ready_servers_;  // servers with waiting queries and free slots
   size_t queued_ = 0;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   uint64_t queries_sent_ = 0;
   int max_server_inflight_seen_ = 0;
+  uint64_t short_circuited_ = 0;
 };
 
 const char* status_text(QueryResult::Status s);

@@ -22,7 +22,7 @@ namespace tandem::server {
 // Transfers, NOTIFYs and disk writes run at this priority so that, when the
 // CPU is contended, query workers come first: the query rate barely moves
 // during a transfer, which just takes longer.
-inline void lower_thread_priority(int nice_value = 19) {
+inline void lower_thread_priority(int nice_value = 10) {
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice_value);
 }
 

@@ -1,5 +1,6 @@
 #include "xfr/axfr_in.h"
 
+#include <cstring>
 #include <utility>
 
 #include "dns/rdata.h"
@@ -181,14 +182,17 @@ AxfrStatus AxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, 
     }
     stats_.records = index;
 
-    const bool at_apex = owner == params_.origin;
+    const bool at_apex = owner.size() == params_.origin.size() && owner == params_.origin;
+    // Records of one owner come together: the zone check is done once per owner.
+    const bool same_owner = owner.size() == last_owner_.size() &&
+                            memcmp(owner.data(), last_owner_.data(), owner.size()) == 0;
     if (index == 1) {
       if (type != dns::rrtype::kSOA || !at_apex) {
         return fail("first record is not the SOA of " + params_.origin.to_text() + " (got " +
                     what() + ")");
       }
       stats_.serial = soa_serial(rdata_);
-    } else if (!owner.is_subdomain_of(params_.origin)) {
+    } else if (!same_owner && !owner.is_subdomain_of(params_.origin)) {
       // RFC 5936 3.3: data outside the zone is not ours to accept.
       return fail("record outside the zone: " + owner.to_text());
     } else if (type == dns::rrtype::kSOA) {
@@ -207,6 +211,7 @@ AxfrStatus AxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, 
       ended_ = true;  // RFC 5936 2.2: the SOA again closes the transfer
       continue;       // the same record as the first: not added twice
     }
+    if (!same_owner) last_owner_.assign(owner.data(), owner.data() + owner.size());
     builder_->add(owner, type, ttl, rdata_, source_, index);
   }
   return status_;

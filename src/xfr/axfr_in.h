@@ -111,6 +111,7 @@ class AxfrConsumer {
   AxfrStats stats_;
   bool ended_ = false;          // the closing SOA was seen
   std::vector<uint8_t> rdata_;  // reused per record
+  std::vector<uint8_t> last_owner_;  // wire form of the previous record's owner (checked in zone)
   zone::LoadResult result_;
 };
 

@@ -140,6 +140,7 @@ TEST_F(QueryEngineTest, PerServerInflightBoundAndFifo) {
   net_.set_behaviour("127.0.0.2", Behaviour{.drop = true});
   auto o = options(40, 0);
   o.max_inflight_per_server = 2;
+  o.down_after_timeouts = 0;
   QueryEngine engine(o);
   std::vector<int> order;
   for (int i = 0; i < 10; ++i) {
@@ -164,6 +165,44 @@ TEST_F(QueryEngineTest, PerServerInflightBoundAndFifo) {
   EXPECT_GE(ms, 5 * 40 - 10);  // 10 queries, 2 at a time, 40 ms each
   ASSERT_EQ(order.size(), 10u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(order[i], i);
+}
+
+TEST_F(QueryEngineTest, ServerThatNeverAnsweredIsTakenAsDown) {
+  net_.set_behaviour("127.0.0.2", Behaviour{.drop = true});
+  auto o = options(30, 1);
+  o.down_after_timeouts = 4;
+  o.max_inflight_per_server = 1;  // one at a time: exactly 4 real queries
+  QueryEngine engine(o);
+  std::vector<QueryResult> got;
+  for (int i = 0; i < 14; ++i) {
+    engine.query(addr("127.0.0.2"), N("example.com."), dns::rrtype::kSOA,
+                 [&](QueryResult r) { got.push_back(std::move(r)); });
+  }
+  engine.run();
+  ASSERT_EQ(got.size(), 14u);
+  for (const auto& r : got) {
+    EXPECT_EQ(r.status, QueryResult::Status::kTimeout);
+    EXPECT_EQ(r.tries, 2);
+    EXPECT_EQ(r.detail, "timeout after 2 tries");  // the same as a real timeout
+  }
+  EXPECT_EQ(net_.queries("127.0.0.2"), 4 * 2);
+  EXPECT_EQ(engine.short_circuited(), 10u);
+
+  // A server that has answered once is never short-circuited.
+  QueryEngine engine2(o);
+  engine2.query(addr("127.0.0.1"), N("example.com."), dns::rrtype::kSOA, [](QueryResult r) {
+    EXPECT_EQ(r.status, QueryResult::Status::kAnswer);
+  });
+  engine2.run();
+  net_.set_behaviour("127.0.0.1", Behaviour{.drop = true});
+  for (int i = 0; i < 6; ++i) {
+    engine2.query(addr("127.0.0.1"), N("example.com."), dns::rrtype::kSOA, [](QueryResult r) {
+      EXPECT_EQ(r.status, QueryResult::Status::kTimeout);
+    });
+  }
+  engine2.run();
+  EXPECT_EQ(net_.queries("127.0.0.1"), 1 + 6 * 2);
+  EXPECT_EQ(engine2.short_circuited(), 0u);
 }
 
 TEST_F(QueryEngineTest, GlobalInflightBound) {
