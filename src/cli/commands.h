@@ -24,5 +24,7 @@ int ctl_main(int argc, char** argv);
 void ctl_usage();
 int keygen_main(int argc, char** argv);
 void keygen_usage();
+int audit_main(int argc, char** argv);
+void audit_usage();
 
 }  // namespace tandem::cli

@@ -20,6 +20,8 @@ constexpr Subcommand kSubcommands[] = {
      tandem::cli::ctl_main, tandem::cli::ctl_usage},
     {"keygen", "generate a random TSIG key for the config (or BIND)", tandem::cli::keygen_main,
      tandem::cli::keygen_usage},
+    {"audit", "find single points of DNS failure across many domains", tandem::cli::audit_main,
+     tandem::cli::audit_usage},
 };
 
 void usage(FILE* out) {

@@ -910,7 +910,7 @@ class Net:
             t = self.plan.truth(axfr)
             (self.dir / fname).write_text(json.dumps(
                 {"seed": self.seed, "port": self.port, "summary": Plan.summary(t),
-                 "domains": t}, indent=1, sort_keys=True))
+                 "domains": t}, sort_keys=True))
 
     def truth(self, check_axfr=False):
         return self.plan.truth(check_axfr)
