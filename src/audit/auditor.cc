@@ -14,10 +14,14 @@ namespace {
 
 AddressProbe::Reply reply_of(QueryResult::Status s) {
   switch (s) {
-    case QueryResult::Status::kAnswer: return AddressProbe::Reply::kAnswer;
-    case QueryResult::Status::kTimeout: return AddressProbe::Reply::kTimeout;
-    case QueryResult::Status::kNoListener: return AddressProbe::Reply::kNoListener;
-    case QueryResult::Status::kMalformed: return AddressProbe::Reply::kMalformed;
+    case QueryResult::Status::kAnswer:
+      return AddressProbe::Reply::kAnswer;
+    case QueryResult::Status::kTimeout:
+      return AddressProbe::Reply::kTimeout;
+    case QueryResult::Status::kNoListener:
+      return AddressProbe::Reply::kNoListener;
+    case QueryResult::Status::kMalformed:
+      return AddressProbe::Reply::kMalformed;
   }
   return AddressProbe::Reply::kMalformed;
 }
@@ -211,7 +215,7 @@ void Auditor::release(const std::shared_ptr<Task>& t) {
   // Everything asked so far has answered: nameservers that only the child
   // lists are resolved and probed too (their answers may list more).
   if (t->obs.unresolvable_reason.empty()) {  // the delegation was found
-    t->outstanding = 1;  // guard while adding
+    t->outstanding = 1;                      // guard while adding
     for (const auto& name : t->child_ns) add_nameserver(t, name);
     if (--t->outstanding > 0) return;
   }

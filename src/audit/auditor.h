@@ -23,7 +23,7 @@ struct AuditorOptions {
   bool check_axfr = false;  // --check-axfr: one AXFR probe per nameserver address
   EngineOptions engine;     // --timeout, --retries
   ResolverOptions resolver;
-  RootHints root_hints;     // load_root_hints(--root-hints or /usr/share/dns/root.hints)
+  RootHints root_hints;         // load_root_hints(--root-hints or /usr/share/dns/root.hints)
   size_t max_nameservers = 16;  // NS names probed per domain (parent + child), a work bound
 };
 

@@ -3,15 +3,10 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "audit/text_util.h"
+
 namespace tandem::audit {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r')) --e;
-  return s.substr(b, e - b);
-}
 
 bool is_host_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -63,21 +58,13 @@ ParsedDomains parse_domains(std::string_view text, const std::string& filename) 
   ParsedDomains out;
   const std::string file = filename == "-" ? std::string("<stdin>") : filename;
   std::unordered_map<std::string, size_t> seen;  // lower-cased wire name -> first line
-  size_t line_no = 0;
-  size_t pos = 0;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // UTF-8 BOM written by some spreadsheets
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM of some spreadsheets
+  ListLines lines(text);
+  for (std::string_view line; lines.next(line);) {
+    const size_t line_no = lines.line_no();
     auto report = [&](std::vector<std::string>& to, const std::string& msg) {
       to.push_back(file + ":" + std::to_string(line_no) + ": " + msg);
     };
-    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    line = trim(line);
-    if (line.empty()) continue;
 
     std::optional<long> rank;
     std::string_view domain = line;

@@ -7,19 +7,11 @@
 #include <map>
 #include <set>
 
+#include "audit/text_util.h"
 #include "dns/types.h"
 
 namespace tandem::audit {
 namespace {
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) out += sep;
-    out += items[i];
-  }
-  return out;
-}
 
 std::vector<std::string> sorted_unique(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "audit/text_util.h"
+
 namespace tandem::audit {
 
 // Keep in step with data/providers.txt (a unit test compares them).
@@ -78,13 +80,6 @@ bool valid_name_chars(std::string_view s) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r')) --e;
-  return s.substr(b, e - b);
-}
-
 std::string host_text(const dns::Name& name) {
   std::string text = name.lowered().to_text();
   if (text.size() > 1 && text.back() == '.') text.pop_back();
@@ -95,18 +90,10 @@ std::string host_text(const dns::Name& name) {
 // null) refuses patterns that are public suffixes.
 void parse_rules(std::string_view text, const std::string& filename, const psl_ctx_t* psl,
                  std::vector<ProviderRule>& out, std::vector<std::string>& errors) {
-  size_t pos = 0, line_no = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    line = trim(line);
-    if (line.empty()) continue;
+  ListLines lines(text);
+  for (std::string_view line; lines.next(line);) {
     auto error = [&](const std::string& msg) {
-      errors.push_back(filename + ":" + std::to_string(line_no) + ": " + msg);
+      errors.push_back(filename + ":" + std::to_string(lines.line_no()) + ": " + msg);
     };
     size_t space = line.find_first_of(" \t");
     if (space == std::string_view::npos) {

@@ -95,8 +95,8 @@ Result<Message> parse_message(const uint8_t* data, size_t size) {
   Message m;
   m.id = dns::load_u16(data);
   m.flags = dns::load_u16(data + 2);
-  uint16_t qd = dns::load_u16(data + 4), an = dns::load_u16(data + 6),
-           ns = dns::load_u16(data + 8), ar = dns::load_u16(data + 10);
+  uint16_t qd = dns::load_u16(data + 4), an = dns::load_u16(data + 6), ns = dns::load_u16(data + 8),
+           ar = dns::load_u16(data + 10);
   if (qd > 1) return fail(Errc::kUnsupported);
   size_t pos = kHeaderSize;
   if (qd == 1) {
@@ -118,10 +118,14 @@ Result<Message> parse_message(const uint8_t* data, size_t size) {
 
 const char* status_text(QueryResult::Status s) {
   switch (s) {
-    case QueryResult::Status::kAnswer: return "answer";
-    case QueryResult::Status::kTimeout: return "timeout";
-    case QueryResult::Status::kNoListener: return "no listener";
-    case QueryResult::Status::kMalformed: return "malformed";
+    case QueryResult::Status::kAnswer:
+      return "answer";
+    case QueryResult::Status::kTimeout:
+      return "timeout";
+    case QueryResult::Status::kNoListener:
+      return "no listener";
+    case QueryResult::Status::kMalformed:
+      return "malformed";
   }
   return "?";
 }
@@ -150,8 +154,7 @@ struct QueryEngine::Query {
   std::optional<QueryResult> immediate;  // a failure found while starting, delivered by timer
 };
 
-QueryEngine::QueryEngine(EngineOptions options)
-    : options_(options), rng_(std::random_device{}()) {
+QueryEngine::QueryEngine(EngineOptions options) : options_(options), rng_(std::random_device{}()) {
   if (options_.max_inflight < 1) options_.max_inflight = 1;
   if (options_.max_inflight_per_server < 1) options_.max_inflight_per_server = 1;
   if (options_.retries < 0) options_.retries = 0;
@@ -256,7 +259,8 @@ void QueryEngine::start(std::unique_ptr<Query> q) {
       r.status = QueryResult::Status::kTimeout;
       r.tries = ref.axfr ? 0 : 1 + options_.retries;
       r.detail = ref.axfr ? "timeout over TCP to " + ref.where
-                          : "timeout after " + std::to_string(r.tries) + (r.tries == 1 ? " try" : " tries");
+                          : "timeout after " + std::to_string(r.tries) +
+                                (r.tries == 1 ? " try" : " tries");
       ref.immediate = std::move(r);
       arm_timer(ref, 0);
       return;
@@ -311,8 +315,7 @@ void QueryEngine::send_udp_try(Query& q) {
     int e = errno;
     return fail_now(QueryResult::Status::kNoListener,
                     e == ECONNREFUSED ? "connection refused by " + q.where
-                                      : "cannot send to " + q.where + ": " +
-                                            errno_text(e));
+                                      : "cannot send to " + q.where + ": " + errno_text(e));
   }
   arm_timer(q, options_.timeout_ms);
 }
@@ -410,8 +413,7 @@ void QueryEngine::on_udp_readable(Query& q) {
     auto m = parse_message(buf, static_cast<size_t>(n));
     if (!m) {
       r.status = QueryResult::Status::kMalformed;
-      r.detail = std::string("malformed response from ") + q.where + ": " +
-                 errc_text(m.error());
+      r.detail = std::string("malformed response from ") + q.where + ": " + errc_text(m.error());
       return finish(q.id, std::move(r));
     }
     bool question_ok = m->has_question ? (m->qname == q.qname && m->qtype == q.qtype &&
@@ -466,8 +468,8 @@ void QueryEngine::on_tcp_event(Query& q, uint32_t events) {
   }
   if (q.phase == Query::Phase::kTcpWrite) {
     while (q.tcp_written < q.wire.size()) {
-      ssize_t n = ::send(q.fd, q.wire.data() + q.tcp_written, q.wire.size() - q.tcp_written,
-                         MSG_NOSIGNAL);
+      ssize_t n =
+          ::send(q.fd, q.wire.data() + q.tcp_written, q.wire.size() - q.tcp_written, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         return fail_tcp("cannot send to " + where + ": " + errno_text(errno),

@@ -53,11 +53,11 @@ struct Message {
 [[nodiscard]] Result<Message> parse_message(const uint8_t* data, size_t size);
 
 struct EngineOptions {
-  int timeout_ms = 1000;             // per try (--timeout)
-  int retries = 2;                   // tries after the first (--retries)
-  int max_inflight = 256;            // queries in flight in all
-  int max_inflight_per_server = 8;   // queries in flight per server address
-  uint16_t port_override = 0;        // tests: send every query to this port instead
+  int timeout_ms = 1000;            // per try (--timeout)
+  int retries = 2;                  // tries after the first (--retries)
+  int max_inflight = 256;           // queries in flight in all
+  int max_inflight_per_server = 8;  // queries in flight per server address
+  uint16_t port_override = 0;       // tests: send every query to this port instead
   // A server address that has timed out on this many queries without ever
   // answering anything is taken as down: later queries to it time out at
   // once (same result, tries and detail as a real timeout) instead of each
@@ -73,11 +73,11 @@ struct QueryResult {
     kMalformed,   // a response with our ID that does not parse or does not match the question
   };
   Status status = Status::kTimeout;
-  Message message;      // when kAnswer
-  double rtt_ms = 0;    // of the try that got the answer (TCP: connect to answer)
-  int tries = 0;        // UDP datagrams sent
+  Message message;        // when kAnswer
+  double rtt_ms = 0;      // of the try that got the answer (TCP: connect to answer)
+  int tries = 0;          // UDP datagrams sent
   bool over_tcp = false;  // the answer came over TCP (after TC=1)
-  std::string detail;   // human-readable, for kTimeout/kNoListener/kMalformed
+  std::string detail;     // human-readable, for kTimeout/kNoListener/kMalformed
 };
 
 class QueryEngine {
@@ -160,8 +160,8 @@ class QueryEngine {
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::unique_ptr<Query>> active_;
   std::unordered_map<std::string, Server> servers_;  // key: address bytes + port
-  std::unordered_map<std::string, Health> health_;    // kept for the whole run
-  std::deque<std::string> ready_servers_;  // servers with waiting queries and free slots
+  std::unordered_map<std::string, Health> health_;   // kept for the whole run
+  std::deque<std::string> ready_servers_;            // servers with waiting queries and free slots
   size_t queued_ = 0;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   uint64_t queries_sent_ = 0;

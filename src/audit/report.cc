@@ -6,17 +6,10 @@
 #include <map>
 #include <set>
 
+#include "audit/text_util.h"
+
 namespace tandem::audit {
 namespace {
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) out += sep;
-    out += items[i];
-  }
-  return out;
-}
 
 // Length of the valid UTF-8 sequence at s[i] (RFC 3629 4), or 0 if invalid.
 size_t utf8_length(std::string_view s, size_t i) {

@@ -77,7 +77,8 @@ bool address_less(const net::SocketAddress& a, const net::SocketAddress& b) {
 
 // --- root hints ---
 
-Result<RootHints, std::string> parse_root_hints(std::string_view input, const std::string& filename) {
+Result<RootHints, std::string> parse_root_hints(std::string_view input,
+                                                const std::string& filename) {
   RootHints hints;
   std::map<dns::Name, std::vector<net::SocketAddress>> all;
   size_t line_no = 0;
@@ -150,9 +151,9 @@ struct Resolver::ZoneCut {
 struct Resolver::WalkResult {
   enum class Kind { kDelegated, kAnswer, kCname, kNoData, kNxDomain, kNotCut, kFail, kLoop };
   Kind kind = Kind::kFail;
-  std::shared_ptr<const ZoneCut> cut;          // kDelegated
-  std::vector<net::SocketAddress> addresses;   // kAnswer
-  dns::Name cname_target;                      // kCname
+  std::shared_ptr<const ZoneCut> cut;         // kDelegated
+  std::vector<net::SocketAddress> addresses;  // kAnswer
+  dns::Name cname_target;                     // kCname
   std::string reason;
 };
 

@@ -30,7 +30,7 @@ bool address_less(const net::SocketAddress& a, const net::SocketAddress& b);
 
 // The root zone's nameservers and their addresses.
 struct RootHints {
-  std::vector<dns::Name> ns;  // lower-cased, sorted
+  std::vector<dns::Name> ns;                                       // lower-cased, sorted
   std::map<dns::Name, std::vector<net::SocketAddress>> addresses;  // port 53
 };
 
@@ -53,8 +53,8 @@ struct Delegation {
     kLoop,      // the servers of a zone on the way cannot be reached: delegation loop
   };
   Status status = Status::kServFail;
-  dns::Name parent;                    // the zone that delegates it (kOk)
-  std::vector<dns::Name> parent_ns;    // lower-cased, sorted (kOk)
+  dns::Name parent;                  // the zone that delegates it (kOk)
+  std::vector<dns::Name> parent_ns;  // lower-cased, sorted (kOk)
   // Addresses of in-bailiwick nameserver names, from the referral's glue.
   std::map<dns::Name, std::vector<net::SocketAddress>> glue;
   // The parent's servers also serve the domain and answered from the child
@@ -71,10 +71,10 @@ struct AddressResult {
 };
 
 struct ResolverOptions {
-  int max_depth = 6;        // nested nameserver-name resolutions
-  int max_referrals = 24;   // referrals followed by one lookup
-  int max_cname = 8;        // CNAME chain length
-  int max_servers = 12;     // server addresses tried per zone by one lookup
+  int max_depth = 6;       // nested nameserver-name resolutions
+  int max_referrals = 24;  // referrals followed by one lookup
+  int max_cname = 8;       // CNAME chain length
+  int max_servers = 12;    // server addresses tried per zone by one lookup
 };
 
 class Resolver {
@@ -114,8 +114,7 @@ class Resolver {
   void resolve_ns(const dns::Name& name, std::optional<dns::Name> requester, int depth,
                   AddressCallback done);
   void start_address_task(const dns::Name& name, int depth);
-  void lookup_chain(std::shared_ptr<AddrTask> task, dns::Name qname, uint16_t qtype,
-                    int cnames);
+  void lookup_chain(std::shared_ptr<AddrTask> task, dns::Name qname, uint16_t qtype, int cnames);
   bool blocked_chain_reaches(const dns::Name& from, const dns::Name& target) const;
 
   void complete_address_task(std::shared_ptr<AddrTask> task);

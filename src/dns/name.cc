@@ -1,7 +1,6 @@
 #include "dns/name.h"
 
 #include <cctype>
-#include <cstdio>
 #include <cstring>
 
 namespace tandem::dns {
@@ -186,10 +185,11 @@ Result<Name> Name::from_wire_checked(std::span<const uint8_t> bytes) {
   return fail(Errc::kTruncated);
 }
 
-std::string Name::to_text() const {
-  if (is_root()) return ".";
-  std::string out;
-  const uint8_t* p = data();
+void append_wire_name_text(const uint8_t* p, std::string& out) {
+  if (*p == 0) {
+    out.push_back('.');
+    return;
+  }
   while (*p) {
     uint8_t len = *p++;
     for (uint8_t i = 0; i < len; ++i) {
@@ -199,9 +199,9 @@ std::string Name::to_text() const {
         out.push_back('\\');
         out.push_back(static_cast<char>(c));
       } else if (c <= 0x20 || c >= 0x7f) {
-        char esc[5];
-        snprintf(esc, sizeof esc, "\\%03u", c);
-        out.append(esc);
+        const char esc[4] = {'\\', static_cast<char>('0' + c / 100),
+                             static_cast<char>('0' + c / 10 % 10), static_cast<char>('0' + c % 10)};
+        out.append(esc, 4);
       } else {
         out.push_back(static_cast<char>(c));
       }
@@ -209,6 +209,11 @@ std::string Name::to_text() const {
     out.push_back('.');
     p += len;
   }
+}
+
+std::string Name::to_text() const {
+  std::string out;
+  append_wire_name_text(data(), out);
   return out;
 }
 

@@ -34,6 +34,12 @@ int wire_name_compare(const uint8_t* a, const uint8_t* b);
 bool wire_name_under(const uint8_t* name, size_t size, const uint8_t* ancestor, size_t ancestor_size);
 // Lower-cases a wire name of n octets in place.
 void wire_name_lower(uint8_t* p, size_t n);
+// Appends the presentation form (RFC 1035 5.1) of the wire name at p to
+// `out`: absolute, with the trailing dot ("." for the root), escaping
+// `.\"();@$` as "\c" and other octets outside 0x21-0x7e as "\DDD", so that
+// Name::parse reads back the same octets. Allocates nothing beyond the
+// growth of `out`: for writers of many names (Name::to_text, zone files).
+void append_wire_name_text(const uint8_t* p, std::string& out);
 
 class Name {
  public:

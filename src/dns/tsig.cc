@@ -367,6 +367,21 @@ void TsigMac::assign(std::span<const uint8_t> m) {
 
 void encode_tsig_time(uint64_t t, uint8_t* out) { write_time48(out, t); }
 
+std::string tsig_error_text(uint16_t error) {
+  switch (error) {
+    case tsig_error::kBadSig:
+      return "BADSIG";
+    case tsig_error::kBadKey:
+      return "BADKEY";
+    case tsig_error::kBadTime:
+      return "BADTIME";
+    case tsig_error::kBadTrunc:
+      return "BADTRUNC";
+    default:
+      return rcode_to_text(error);
+  }
+}
+
 const char* tsig_status_text(TsigStatus s) {
   switch (s) {
     case TsigStatus::kOk:

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -56,6 +57,10 @@ inline constexpr size_t kMaxUnsignedInStream = 99;
 namespace tsig_error {
 inline constexpr uint16_t kNoError = 0, kBadSig = 16, kBadKey = 17, kBadTime = 18, kBadTrunc = 22;
 }
+// The mnemonic of a TSIG error field value ("BADSIG", "BADKEY", "BADTIME",
+// "BADTRUNC"); any other value as dns::rcode_to_text names it ("NOTAUTH",
+// "RCODE23"), 16 being BADSIG here rather than BADVERS (RFC 8945 3).
+std::string tsig_error_text(uint16_t error);
 
 struct TsigKey {
   Name name;  // the key name that goes on the wire (RFC 8945 4.2)

@@ -149,8 +149,13 @@ void Server::run_timers() {
         TANDEM_LOG_ERROR("zone %s: EXPIRED (no primary confirmed serial %u for %u s): answering SERVFAIL",
                          domain.to_text().c_str(), e.zone->serial(), s.expire_seconds());
     }
-    if (s.due(now) && running_refreshes_ < running_.xfr_in_max) start_refresh(domain, e);
-    if (!s.running()) next = std::min(next, s.next_refresh_ms());
+    if (s.due(now)) {
+      // Beyond xfr-in-max the zone waits for a slot; refresh_done() comes
+      // back here, so no timer is needed for it (it would spin).
+      if (running_refreshes_ < running_.xfr_in_max) start_refresh(domain, e);
+    } else if (!s.running()) {
+      next = std::min(next, s.next_refresh_ms());
+    }
     if (e.zone && !expired) next = std::min(next, s.expire_at_ms());
   }
   for (PendingNotify& n : notifies_pending_) {
@@ -305,8 +310,13 @@ void Server::refresh_done(const dns::Name& domain, xfr::RefreshOutcome out) {
     case xfr::RefreshResult::kFailed: {
       s.failed(now);
       e.last_result = "failed: " + out.message;
-      TANDEM_LOG_WARN("zone %s: refresh failed: %s; next try in %s", name.c_str(), out.message.c_str(),
-                      in_seconds(s.next_refresh_ms() - now).c_str());
+      // A primary that stays down must not flood the log: the first failure,
+      // then every 10th, at warning level; the others at debug level.
+      const log::Level level =
+          s.failures() == 1 || s.failures() % 10 == 0 ? log::Level::kWarning : log::Level::kDebug;
+      log::write(level, "zone %s: refresh failed (%d in a row): %s; next try in %s%s", name.c_str(),
+                 s.failures(), out.message.c_str(), in_seconds(s.next_refresh_ms() - now).c_str(),
+                 e.zone ? (", expires in " + in_seconds(s.expire_at_ms() - now)).c_str() : "");
       break;
     }
   }

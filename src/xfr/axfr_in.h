@@ -15,6 +15,7 @@
 
 #include "dns/name.h"
 #include "dns/tsig.h"
+#include "xfr/xfr_in_common.h"
 #include "zone/zone.h"
 
 namespace tandem::zone {
@@ -98,7 +99,6 @@ class AxfrConsumer {
 
  private:
   AxfrStatus fail(std::string reason);
-  AxfrStatus check_header(std::span<const uint8_t> msg, size_t& pos);
   AxfrStatus read_answers(std::span<const uint8_t> msg, size_t pos, uint16_t ancount);
   AxfrStatus finish();
 
@@ -109,8 +109,8 @@ class AxfrConsumer {
   std::unique_ptr<zone::ZoneBuilder> builder_;
   AxfrStatus status_;
   AxfrStats stats_;
-  bool ended_ = false;          // the closing SOA was seen
-  std::vector<uint8_t> rdata_;  // reused per record
+  bool ended_ = false;               // the closing SOA was seen
+  XfrRecord record_;                 // reused per record
   std::vector<uint8_t> last_owner_;  // wire form of the previous record's owner (checked in zone)
   zone::LoadResult result_;
 };

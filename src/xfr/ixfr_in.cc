@@ -3,32 +3,15 @@
 #include <cstring>
 #include <utility>
 
-#include "dns/rdata.h"
 #include "dns/types.h"
 #include "dns/wire.h"
 #include "util/serial.h"
+#include "xfr/xfr_in_common.h"
 #include "zone/zone_data.h"
 
 namespace tandem::xfr {
 
 namespace {
-
-constexpr size_t kHeaderSize = 12;
-
-std::string tsig_error_text(uint16_t error) {
-  switch (error) {
-    case dns::tsig_error::kBadSig:
-      return "BADSIG";
-    case dns::tsig_error::kBadKey:
-      return "BADKEY";
-    case dns::tsig_error::kBadTime:
-      return "BADTIME";
-    case dns::tsig_error::kBadTrunc:
-      return "BADTRUNC";
-    default:
-      return dns::rcode_to_text(error);
-  }
-}
 
 // RCODEs with which a primary says it will not (or cannot) answer this IXFR,
 // where an AXFR may still work: RFC 1995 has no way to say "no history for
@@ -88,18 +71,28 @@ IxfrStatus IxfrConsumer::fail(std::string reason, bool fallback) {
 IxfrStatus IxfrConsumer::feed(std::span<const uint8_t> msg) {
   if (status_.state == IxfrState::kFailed) return status_;
   ++stats_.messages;
-  const std::string nth = "message " + std::to_string(stats_.messages);
-  if (status_.state == IxfrState::kDone) return fail(nth + " after the end of the transfer");
+  if (status_.state == IxfrState::kDone) {
+    return fail(message_text(stats_.messages) + " after the end of the transfer");
+  }
   if (!base_) return fail("no zone to apply an IXFR to", true);
   stats_.bytes += msg.size();
-  if (stats_.bytes > params_.limits.max_bytes) {
-    return fail("transfer exceeds the limit of " + std::to_string(params_.limits.max_bytes) +
-                " octets");
+  if (std::string e = check_xfr_bytes(stats_.bytes, params_.limits.max_bytes); !e.empty()) {
+    return fail(std::move(e));
   }
-  size_t pos = 0;
-  IxfrStatus st = check_header(msg, pos);
-  if (st.state != IxfrState::kNeedMore) return st;
-  st = read_answers(msg, pos, dns::load_u16(msg.data() + 6));
+  // As AXFR (RFC 5936 2.2, RFC 8945 5.3.1), see check_xfr_header. Then the
+  // IXFR specifics: an error RCODE on the first message may mean "no IXFR
+  // here" (fallback), and TC means the answer came over UDP and was cut.
+  XfrHeaderCheck header =
+      check_xfr_header(msg, stats_.messages, params_.origin, params_.query_id, dns::rrtype::kIXFR,
+                       verifier_ ? &*verifier_ : nullptr, params_.now, true);
+  if (!header.error.empty()) {
+    // A TSIG error will not go away with AXFR: same key, same clock.
+    const bool fallback =
+        header.truncated || (header.rcode != dns::rcode::kNoError && stats_.messages == 1 &&
+                             !header.tsig_error && rcode_allows_fallback(header.rcode));
+    return fail(std::move(header.error), fallback);
+  }
+  IxfrStatus st = read_answers(msg, header.pos, header.ancount);
   if (st.state != IxfrState::kNeedMore || !ended_) return st;
   return finish();
 }
@@ -111,77 +104,11 @@ IxfrStatus IxfrConsumer::end_of_stream() {
   return fail(std::move(reason), true);
 }
 
-// As AXFR (RFC 5936 2.2, RFC 8945 5.3.1): same ID, QR, opcode QUERY, our
-// question, TSIG on every message before anything else is trusted. Then the
-// IXFR specifics: an error RCODE on the first message may mean "no IXFR
-// here" (fallback), and TC means the answer came over UDP and was cut.
-IxfrStatus IxfrConsumer::check_header(std::span<const uint8_t> msg, size_t& pos) {
-  const std::string nth = "message " + std::to_string(stats_.messages);
-  if (msg.size() < kHeaderSize) {
-    return fail(nth + " is too short (" + std::to_string(msg.size()) + " octets)");
-  }
-  const uint8_t* h = msg.data();
-  const uint16_t id = dns::load_u16(h);
-  if (id != params_.query_id) {
-    return fail(nth + " has ID " + std::to_string(id) + ", expected " +
-                std::to_string(params_.query_id));
-  }
-  if (!(h[2] & 0x80)) return fail(nth + " is not a response (QR clear)");
-  const uint8_t opcode = (h[2] >> 3) & 0x0F;
-  if (opcode != dns::opcode::kQuery) {
-    return fail(nth + " has opcode " + std::to_string(opcode) + ", expected QUERY");
-  }
-  const uint16_t rcode = h[3] & 0x0F;
-  const bool first = stats_.messages == 1;
-  if (verifier_) {
-    dns::TsigVerifyResult v = verifier_->next(msg, params_.now);
-    if (rcode != dns::rcode::kNoError) {
-      std::string reason = "primary answered " + dns::rcode_to_text(rcode);
-      const bool tsig_error =
-          v.status == dns::TsigStatus::kPeerError || v.peer_error != dns::tsig_error::kNoError;
-      if (tsig_error) reason += " (TSIG error " + tsig_error_text(v.peer_error) + ")";
-      // A TSIG error will not go away with AXFR: same key, same clock.
-      return fail(std::move(reason), first && !tsig_error && rcode_allows_fallback(rcode));
-    }
-    if (v.status != dns::TsigStatus::kOk && v.status != dns::TsigStatus::kUnsigned) {
-      if (v.status == dns::TsigStatus::kMissing) return fail("TSIG: " + nth + " is not signed");
-      return fail(std::string("TSIG: ") + dns::tsig_status_text(v.status) + " on " + nth);
-    }
-  } else if (rcode != dns::rcode::kNoError) {
-    return fail("primary answered " + dns::rcode_to_text(rcode),
-                first && rcode_allows_fallback(rcode));
-  }
-  // TC: a UDP answer that did not fit; over TCP it makes no sense either.
-  if (h[2] & 0x02) return fail(nth + " is truncated (TC set)", true);
-
-  pos = kHeaderSize;
-  const uint16_t qdcount = dns::load_u16(h + 4);
-  if (qdcount > 1) return fail(nth + " has " + std::to_string(qdcount) + " questions");
-  if (qdcount == 1) {
-    uint8_t qname[dns::kMaxNameWire];
-    auto n = dns::read_name(msg.data(), msg.size(), pos, qname);
-    if (!n || msg.size() - pos < 4) return fail(nth + ": malformed question");
-    const uint16_t qtype = dns::load_u16(msg.data() + pos);
-    const uint16_t qclass = dns::load_u16(msg.data() + pos + 2);
-    pos += 4;
-    if (!dns::wire_name_equal(qname, params_.origin.data()) || qtype != dns::rrtype::kIXFR ||
-        qclass != dns::rrclass::kIN) {
-      return fail(nth + " answers " + dns::Name::from_wire(qname).to_text() + " " +
-                  dns::type_to_text(qtype) + " " + dns::class_to_text(qclass) + ", expected " +
-                  params_.origin.to_text() + " IXFR IN");
-    }
-  }
-  if (first && dns::load_u16(h + 6) == 0) return fail("first message has no answer records");
-  return status_;
-}
-
 // Reads the answer section record by record; the authority and additional
 // sections carry nothing for the zone (OPT, TSIG) and are not read.
 IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, uint16_t ancount) {
-  dns::Name owner;
-  auto nth_record = [&](size_t index) {
-    return "record " + std::to_string(index) + " (message " + std::to_string(stats_.messages) + ")";
-  };
+  XfrRecord& rec = record_;
+  const dns::Name& owner = rec.owner;
   for (uint16_t i = 0; i < ancount; ++i) {
     if (ended_) {
       // An up-to-date answer is one SOA; anything after it (a primary that
@@ -190,49 +117,25 @@ IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, 
       return fail("record after the closing SOA in message " + std::to_string(stats_.messages));
     }
     const size_t index = stats_.records + 1;
-    auto n = dns::read_name(msg.data(), msg.size(), pos, owner_wire_);
-    if (!n) return fail(nth_record(index) + ": bad owner name: " + errc_text(n.error()));
-    owner_size_ = *n;
-    if (msg.size() - pos < 10) return fail(nth_record(index) + " is truncated");
-    const uint8_t* f = msg.data() + pos;
-    const uint16_t type = dns::load_u16(f);
-    const uint16_t cls = dns::load_u16(f + 2);
-    const uint32_t ttl = dns::load_u32(f + 4);
-    const uint16_t rdlen = dns::load_u16(f + 8);
-    pos += 10;
-    owner.assign_wire(owner_wire_);
-    auto what = [&] { return owner.to_text() + " " + dns::type_to_text(type); };
-    if (cls != dns::rrclass::kIN) {
-      return fail(nth_record(index) + " " + what() + " has class " + dns::class_to_text(cls) +
-                  ", expected IN");
-    }
-    if (dns::is_meta_type(type)) {
-      return fail(nth_record(index) + ": unexpected " + what() + " in the answer");
-    }
-    rdata_.clear();
-    auto rd = dns::rdata_from_wire(type, msg.data(), msg.size(), pos, rdlen, rdata_);
-    if (!rd) {
-      return fail(nth_record(index) + " " + what() + ": bad rdata: " + errc_text(rd.error()));
-    }
-    pos += rdlen;
-    if (index > params_.limits.max_records) {
-      return fail("transfer exceeds the limit of " + std::to_string(params_.limits.max_records) +
-                  " records");
-    }
+    std::string e =
+        read_xfr_record(msg, pos, index, stats_.messages, params_.limits.max_records, rec);
+    if (!e.empty()) return fail(std::move(e));
     stats_.records = index;
+    const uint16_t type = rec.type;
+    const uint32_t ttl = rec.ttl;
     const bool at_apex = owner == params_.origin;
 
     if (index == 1) {
       if (type != dns::rrtype::kSOA || !at_apex) {
         return fail("first record is not the SOA of " + params_.origin.to_text() + " (got " +
-                    what() + ")");
+                    rec.what() + ")");
       }
-      stats_.serial = zone::soa_rdata_serial(rdata_);
-      first_soa_.owner.assign(owner_wire_, owner_wire_ + owner_size_);
-      dns::wire_name_lower(first_soa_.owner.data(), owner_size_);
+      stats_.serial = zone::soa_rdata_serial(rec.rdata);
+      first_soa_.owner.assign(rec.owner_wire, rec.owner_wire + rec.owner_size);
+      dns::wire_name_lower(first_soa_.owner.data(), rec.owner_size);
       first_soa_.type = type;
       first_soa_.ttl = ttl;
-      first_soa_.rdata = rdata_;
+      first_soa_.rdata = rec.rdata;
       // RFC 1995 4: "If an IXFR query with the same or newer version number
       // than that of the server is received, it is replied to with a single
       // SOA record of the server's current version."
@@ -247,7 +150,7 @@ IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, 
       return fail("record outside the zone: " + owner.to_text(), kind_ == IxfrKind::kIncremental);
     }
     if (type == dns::rrtype::kSOA && !at_apex) {
-      return fail(nth_record(index) + ": SOA below the apex: " + owner.to_text(),
+      return fail(record_text(index, stats_.messages) + ": SOA below the apex: " + owner.to_text(),
                   kind_ == IxfrKind::kIncremental);
     }
     IxfrStatus st = index == 2                        ? on_second_record(owner, type, ttl)
@@ -256,7 +159,7 @@ IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, 
     if (st.state != IxfrState::kNeedMore) return st;
     if (kind_ == IxfrKind::kFull && index > 2) {
       if (type == dns::rrtype::kSOA) {
-        const uint32_t serial = zone::soa_rdata_serial(rdata_);
+        const uint32_t serial = zone::soa_rdata_serial(rec.rdata);
         if (serial != stats_.serial) {
           return fail("SOA serial changed during the transfer: " + std::to_string(stats_.serial) +
                       " then " + std::to_string(serial));
@@ -264,7 +167,7 @@ IxfrStatus IxfrConsumer::read_answers(std::span<const uint8_t> msg, size_t pos, 
         ended_ = true;  // RFC 5936 2.2: the SOA again closes the transfer
         continue;
       }
-      builder_->add(owner, type, ttl, rdata_, source_, index);
+      builder_->add(owner, type, ttl, rec.rdata, source_, index);
     }
   }
   return status_;
@@ -284,7 +187,7 @@ void IxfrConsumer::start_full_zone() {
 // step of an incremental answer; anything else is the start of a whole zone.
 IxfrStatus IxfrConsumer::on_second_record(const dns::Name& owner, uint16_t type, uint32_t ttl) {
   if (type == dns::rrtype::kSOA) {
-    const uint32_t serial = zone::soa_rdata_serial(rdata_);
+    const uint32_t serial = zone::soa_rdata_serial(record_.rdata);
     if (serial == stats_.serial) {
       // SOA, SOA: an AXFR-style answer with nothing in between. It cannot
       // make a valid zone, but that is the builder's verdict to give.
@@ -300,13 +203,13 @@ IxfrStatus IxfrConsumer::on_second_record(const dns::Name& owner, uint16_t type,
     }
     current_ = {};
     current_.from_soa = {std::vector<uint8_t>(owner.data(), owner.data() + owner.size()), type, ttl,
-                         rdata_};
+                         record_.rdata};
     dns::wire_name_lower(current_.from_soa.owner.data(), current_.from_soa.owner.size());
     phase_ = Phase::kDeleting;
     return status_;
   }
   start_full_zone();
-  builder_->add(owner, type, ttl, rdata_, source_, 2);
+  builder_->add(owner, type, ttl, record_.rdata, source_, 2);
   return status_;
 }
 
@@ -317,7 +220,7 @@ IxfrStatus IxfrConsumer::on_second_record(const dns::Name& owner, uint16_t type,
 IxfrStatus IxfrConsumer::on_incremental_record(const dns::Name& owner, uint16_t type,
                                                uint32_t ttl) {
   zone::DiffRecord rec{std::vector<uint8_t>(owner.data(), owner.data() + owner.size()), type, ttl,
-                       rdata_};
+                       record_.rdata};
   dns::wire_name_lower(rec.owner.data(), rec.owner.size());
   if (type != dns::rrtype::kSOA) {
     if (phase_ == Phase::kDeleting) {
@@ -376,10 +279,8 @@ IxfrStatus IxfrConsumer::on_incremental_record(const dns::Name& owner, uint16_t 
 // The answer ended in the message just fed: check that the TSIG stream ended
 // signed, then build (AXFR-style) or patch (incremental) the zone.
 IxfrStatus IxfrConsumer::finish() {
-  if (verifier_) {
-    const dns::TsigStatus st = verifier_->finish();
-    if (st == dns::TsigStatus::kMissing) return fail("TSIG: the last message is not signed");
-    if (st != dns::TsigStatus::kOk) return fail(std::string("TSIG: ") + dns::tsig_status_text(st));
+  if (std::string e = finish_xfr_tsig(verifier_ ? &*verifier_ : nullptr); !e.empty()) {
+    return fail(std::move(e));
   }
   if (kind_ == IxfrKind::kUpToDate) {
     status_ = {IxfrState::kDone, {}};
@@ -399,19 +300,8 @@ IxfrStatus IxfrConsumer::finish() {
     status_ = {IxfrState::kDone, {}};
     return status_;
   }
-  std::vector<zone::ParseError> errors, warnings;
-  auto data = builder_->build(errors, warnings);
-  builder_.reset();
-  if (!data) {
-    std::string reason = "zone from " + source_ + " does not check";
-    if (!errors.empty()) reason += ": " + errors.front().to_string();
-    if (errors.size() > 1) reason += " (and " + std::to_string(errors.size() - 1) + " more)";
-    fail(std::move(reason));
-    result_.errors = std::move(errors);
-    return status_;
-  }
-  result_.warnings = std::move(warnings);
-  result_.zone = std::make_shared<zone::Zone>(params_.origin, std::move(data), source_);
+  std::string e = build_xfr_zone(std::move(builder_), params_.origin, source_, result_);
+  if (!e.empty()) return fail(std::move(e));
   status_ = {IxfrState::kDone, {}};
   return status_;
 }
@@ -427,19 +317,14 @@ IxfrResult IxfrConsumer::take() {
     diffs_.clear();
     return out;
   }
-  out.load.zone.reset();
-  if (out.load.errors.empty()) {
-    const std::string reason =
-        status_.state == IxfrState::kNeedMore ? "transfer not complete" : status_.reason;
-    out.load.errors.push_back({source_, 0, reason});
-  }
+  set_xfr_failure(out.load, status_.state == IxfrState::kNeedMore, status_.reason, source_);
   return out;
 }
 
 std::vector<uint8_t> make_ixfr_query(const dns::Name& zone, uint16_t id,
                                      std::span<const uint8_t> soa_rdata, uint32_t soa_ttl) {
   std::vector<uint8_t> out;
-  out.reserve(kHeaderSize + zone.size() + 4 + 12 + soa_rdata.size());
+  out.reserve(kDnsHeaderSize + zone.size() + 4 + 12 + soa_rdata.size());
   put_u16(out, id);
   put_u16(out, 0);  // QR=0, opcode QUERY, RD=0: a zone transfer is not recursive
   put_u16(out, 1);  // QDCOUNT
@@ -449,7 +334,7 @@ std::vector<uint8_t> make_ixfr_query(const dns::Name& zone, uint16_t id,
   out.insert(out.end(), zone.data(), zone.data() + zone.size());
   put_u16(out, dns::rrtype::kIXFR);
   put_u16(out, dns::rrclass::kIN);
-  put_u16(out, 0xC000 | kHeaderSize);  // the zone name, as in the question
+  put_u16(out, 0xC000 | kDnsHeaderSize);  // the zone name, as in the question
   put_u16(out, dns::rrtype::kSOA);
   put_u16(out, dns::rrclass::kIN);
   put_u16(out, static_cast<uint16_t>(soa_ttl >> 16));

@@ -24,6 +24,7 @@
 #include "dns/name.h"
 #include "dns/tsig.h"
 #include "xfr/axfr_in.h"
+#include "xfr/xfr_in_common.h"
 #include "zone/diff.h"
 #include "zone/zone.h"
 
@@ -126,7 +127,6 @@ class IxfrConsumer {
 
  private:
   IxfrStatus fail(std::string reason, bool fallback = false);
-  IxfrStatus check_header(std::span<const uint8_t> msg, size_t& pos);
   IxfrStatus read_answers(std::span<const uint8_t> msg, size_t pos, uint16_t ancount);
   void start_full_zone();
   IxfrStatus on_second_record(const dns::Name& owner, uint16_t type, uint32_t ttl);
@@ -150,9 +150,7 @@ class IxfrConsumer {
   std::vector<zone::ZoneDiff> diffs_;           // kIncremental: finished steps
   zone::ZoneDiff current_;                      // kIncremental: the step being read
   Phase phase_ = Phase::kDeleting;
-  std::vector<uint8_t> rdata_;  // reused per record
-  uint8_t owner_wire_[dns::kMaxNameWire];
-  size_t owner_size_ = 0;
+  XfrRecord record_;  // reused per record
   zone::LoadResult result_;
 };
 

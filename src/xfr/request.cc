@@ -11,21 +11,6 @@ namespace {
 
 constexpr size_t kHeaderSize = 12;
 
-const char* tsig_error_text(uint16_t error) {
-  switch (error) {
-    case dns::tsig_error::kBadSig:
-      return "BADSIG";
-    case dns::tsig_error::kBadKey:
-      return "BADKEY";
-    case dns::tsig_error::kBadTime:
-      return "BADTIME";
-    case dns::tsig_error::kBadTrunc:
-      return "BADTRUNC";
-    default:
-      return "error";
-  }
-}
-
 // "xfr" for a key named "xfr.": how keys are written in the config.
 std::string key_text(const dns::Name& name) {
   std::string text = name.to_text();
@@ -118,7 +103,7 @@ RequestDecision authorize_request(std::span<const uint8_t> msg, const net::Socke
     case dns::TsigStatus::kBadSig:
     case dns::TsigStatus::kBadTime:
     case dns::TsigStatus::kBadTrunc: {
-      std::string reason = std::string("TSIG ") + tsig_error_text(tsig.error) + " with key " +
+      std::string reason = "TSIG " + dns::tsig_error_text(tsig.error) + " with key " +
                            key_text(tsig.key_name);
       return decide(RequestDecision::kTsigError, std::move(tsig), std::move(reason));
     }

@@ -246,6 +246,16 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
     if (!failures.empty()) failures += "; ";
     failures += where + ": " + what;
   };
+  // A primary confirmed our serial.
+  auto up_to_date = [&](const std::string& peer, uint32_t serial, const SoaAnswer& soa) {
+    out.result = RefreshResult::kUpToDate;
+    out.primary = peer;
+    out.serial = serial;
+    out.expire_option = soa.expire_option;
+    out.soa_expire = soa.expire.value_or(0);
+    out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    return out;
+  };
   bool behind = false;
   uint32_t behind_serial = 0;
   std::string behind_peer;
@@ -260,15 +270,7 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
       }
       uint32_t serial = *soa->serial;
       if (ours && !req.force_axfr) {
-        if (serial == *ours) {
-          out.result = RefreshResult::kUpToDate;
-          out.primary = peer;
-          out.serial = serial;
-          out.expire_option = soa->expire_option;
-          out.soa_expire = soa->expire.value_or(0);
-          out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-          return out;
-        }
+        if (serial == *ours) return up_to_date(peer, serial, *soa);
         if (!util::serial_gt(serial, *ours)) {
           behind = true;
           behind_serial = serial;
@@ -299,25 +301,35 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
         return true;
       };
 
-      // IXFR from the version we have (RFC 1995), unless told to do a full transfer.
-      bool tried_ixfr = false;
-      if (ours && !req.force_axfr) {
-        tried_ixfr = true;
-        uint16_t id = random_id();
-        std::vector<uint8_t> msg = build_xfr_request(req.origin, rrtype::kIXFR, id, our_soa.data(),
-                                                     our_soa.size(), our_soa_ttl, false);
-        dns::TsigMac mac;
+      // The request for `qtype`, signed with the remote's key, and the
+      // consumer's parameters that go with it.
+      auto prepare = [&](uint16_t qtype, std::vector<uint8_t>& msg, dns::TsigMac& mac,
+                         AxfrParams& params) {
+        const uint16_t id = random_id();
+        msg = qtype == rrtype::kIXFR
+                  ? build_xfr_request(req.origin, qtype, id, our_soa.data(), our_soa.size(), our_soa_ttl, false)
+                  : build_xfr_request(req.origin, qtype, id, nullptr, 0, 0, false);
         if (auto s = sign(msg, remote.key, key, mac); !s) {
           note(peer, s.error());
-          continue;
+          return false;
         }
-        IxfrParams params;
         params.origin = req.origin;
         params.query_id = id;
         params.key = key ? &*key : nullptr;
         params.request_mac = mac.span();
         params.peer = peer;
         params.now = now;
+        return true;
+      };
+
+      // IXFR from the version we have (RFC 1995), unless told to do a full transfer.
+      bool tried_ixfr = false;
+      if (ours && !req.force_axfr) {
+        tried_ixfr = true;
+        std::vector<uint8_t> msg;
+        dns::TsigMac mac;
+        IxfrParams params;
+        if (!prepare(rrtype::kIXFR, msg, mac, params)) continue;
         IxfrConsumer consumer(std::move(params), req.current);
         StreamResult r = stream(addr, msg, req.timeout_ms, [&](std::span<const uint8_t> m) {
           consumer.set_now(unix_now());
@@ -332,15 +344,7 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
           out.messages = result.stats.messages;
           out.records = result.stats.records;
           out.bytes = result.stats.bytes;
-          if (result.kind == IxfrKind::kUpToDate) {
-            out.result = RefreshResult::kUpToDate;
-            out.primary = peer;
-            out.serial = serial;
-            out.expire_option = soa->expire_option;
-            out.soa_expire = soa->expire.value_or(0);
-            out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-            return out;
-          }
+          if (result.kind == IxfrKind::kUpToDate) return up_to_date(peer, serial, *soa);
           bool incremental = result.kind == IxfrKind::kIncremental;
           if (finish(std::move(result.load), incremental ? "IXFR" : "IXFR(full)")) {
             out.incremental = incremental;
@@ -357,20 +361,10 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
       }
 
       // AXFR (RFC 5936).
-      uint16_t id = random_id();
-      std::vector<uint8_t> msg = build_xfr_request(req.origin, rrtype::kAXFR, id, nullptr, 0, 0, false);
+      std::vector<uint8_t> msg;
       dns::TsigMac mac;
-      if (auto s = sign(msg, remote.key, key, mac); !s) {
-        note(peer, s.error());
-        continue;
-      }
       AxfrParams params;
-      params.origin = req.origin;
-      params.query_id = id;
-      params.key = key ? &*key : nullptr;
-      params.request_mac = mac.span();
-      params.peer = peer;
-      params.now = now;
+      if (!prepare(rrtype::kAXFR, msg, mac, params)) continue;
       AxfrConsumer consumer(std::move(params));
       StreamResult r = stream(addr, msg, req.timeout_ms, [&](std::span<const uint8_t> m) {
         consumer.set_now(unix_now());

@@ -21,36 +21,6 @@ namespace {
 // in cache.
 constexpr size_t kChunk = size_t{1} << 20;
 
-// Appends the presentation form of the uncompressed wire name `p` (absolute,
-// with the trailing dot), escaping exactly as dns::Name::to_text does (RFC
-// 1035 5.1), so that the parser reads back the same octets. Written out here
-// rather than calling to_text so that a million owners cost no allocation.
-void append_name(const uint8_t* p, std::string& out) {
-  if (*p == 0) {
-    out.push_back('.');
-    return;
-  }
-  while (*p) {
-    uint8_t len = *p++;
-    for (uint8_t i = 0; i < len; ++i) {
-      uint8_t c = p[i];
-      if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' || c == '@' ||
-          c == '$') {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(c));
-      } else if (c <= 0x20 || c >= 0x7f) {
-        char esc[4] = {'\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
-                       static_cast<char>('0' + c % 10)};
-        out.append(esc, 4);
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
-    }
-    out.push_back('.');
-    p += len;
-  }
-}
-
 void append_uint(uint64_t v, std::string& out) {
   char tmp[24];
   auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
@@ -62,13 +32,13 @@ void append_header(const Zone& zone, std::time_t now, std::string& out) {
   std::tm tm{};
   if (gmtime_r(&now, &tm)) std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
   out += "; written by tandem: zone ";
-  append_name(zone.origin().data(), out);
+  dns::append_wire_name_text(zone.origin().data(), out);
   out += ", serial ";
   append_uint(zone.serial(), out);
   out += ", at ";
   out += stamp;
   out += "\n$ORIGIN ";
-  append_name(zone.origin().data(), out);
+  dns::append_wire_name_text(zone.origin().data(), out);
   out += '\n';
 }
 
@@ -106,7 +76,7 @@ bool write_zone(const Zone& zone, std::time_t now, Flush&& flush) {
     const ZoneData::Node& node = data.node(static_cast<uint32_t>(i));
     if (node.rrset_count == 0) continue;  // empty non-terminal
     owner.clear();
-    append_name(data.node_name(node), owner);
+    dns::append_wire_name_text(data.node_name(node), owner);
     if (i == data.apex()) {
       // RFC 1035 5.2: the SOA is the first record of a zone's master file.
       if (const ZoneData::RRset* soa = data.rrset(node, dns::rrtype::kSOA))

@@ -420,7 +420,6 @@ void ZoneBuilder::add(const dns::Name& owner, uint16_t type, uint32_t ttl,
     return;
   }
   Pending& p = *p_;
-  ZoneData& d = p.data;
   uint32_t node;
   // Records of one owner usually come together: skip the subdomain check and
   // the hash probe when the owner is the previous one.
@@ -483,12 +482,41 @@ void ZoneBuilder::add_record(uint32_t node, uint16_t type, uint32_t ttl,
   ++set->count;
 }
 
+bool ZoneData::has_address(const Node& n) const {
+  return rrset(n, dns::rrtype::kA) != nullptr || rrset(n, dns::rrtype::kAAAA) != nullptr;
+}
+
+template <class Visit>
+void ZoneData::link_additional(RRset& set, int off, const uint8_t* apex, size_t apex_size,
+                               Visit&& visit) {
+  const size_t list_start = additional_.size();
+  const uint8_t* rd = rdata_.data() + set.data_offset;
+  for (uint16_t k = 0; k < set.count; ++k) {
+    const uint16_t len = dns::load_u16(rd);
+    const uint8_t* target = rd + 2 + off;
+    rd += 2 + len;
+    if (static_cast<int>(len) <= off) continue;
+    uint8_t low[dns::kMaxNameWire];
+    const size_t tsize = dns::wire_name_size(target);
+    memcpy(low, target, tsize);
+    dns::wire_name_lower(low, tsize);
+    if (!dns::wire_name_under(low, tsize, apex, apex_size)) continue;
+    const uint32_t ti = find(low, tsize);
+    visit(static_cast<const uint8_t*>(low), tsize, ti);
+    if (ti == kNone || !has_address(nodes_[ti])) continue;
+    bool seen = false;
+    for (size_t q = list_start; q < additional_.size(); ++q) seen |= additional_[q] == ti;
+    if (!seen) additional_.push_back(ti);
+  }
+  if (additional_.size() > list_start) {
+    additional_.push_back(kNone);
+    set.additional = static_cast<uint32_t>(list_start);
+  }
+}
+
 std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
     const ZoneData& base, std::span<const RRsetReplacement> reps) {
   namespace t = dns::rrtype;
-  auto has_address = [](const ZoneData& d, const Node& n) {
-    return d.rrset(n, t::kA) != nullptr || d.rrset(n, t::kAAAA) != nullptr;
-  };
   if (base.waste_ > (base.rdata_.size() + base.rrsets_.size() * sizeof(RRset)) / 8) return nullptr;
   // Is it simple? Decided before copying anything.
   for (size_t i = 0; i < reps.size();) {
@@ -497,7 +525,7 @@ std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
     const Node& n = base.nodes_[ni];
     if (n.flags & (kEmptyNonTerminal | kNsec3Only)) return nullptr;
     int sets = n.rrset_count;
-    bool addr_before = has_address(base, n), addr_after = addr_before;
+    bool addr_before = base.has_address(n), addr_after = addr_before;
     bool has_cname = base.rrset(n, t::kCNAME) != nullptr;
     size_t j = i;
     for (; j < reps.size() && reps[j].node == ni; ++j) {
@@ -573,31 +601,8 @@ std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
       d->rdata_.append(r.records.data(), r.records.size());
       remove_duplicates(d->rdata_.data() + fresh.data_offset, fresh);
       d->record_count_ += fresh.count;
-      // Additional-section targets of this set (RFC 1034 4.3.2 step 6).
-      if (int off = target_offset(fresh.type); off >= 0) {
-        size_t list_start = d->additional_.size();
-        const uint8_t* rd = d->rdata_.data() + fresh.data_offset;
-        for (uint16_t k = 0; k < fresh.count; ++k) {
-          uint16_t len = dns::load_u16(rd);
-          const uint8_t* target = rd + 2 + off;
-          rd += 2 + len;
-          if (static_cast<int>(len) <= off) continue;
-          uint8_t low[dns::kMaxNameWire];
-          size_t tsize = dns::wire_name_size(target);
-          memcpy(low, target, tsize);
-          dns::wire_name_lower(low, tsize);
-          if (!dns::wire_name_under(low, tsize, apex_name, apex_size)) continue;
-          uint32_t ti = d->find(low, tsize);
-          if (ti == kNone || !has_address(*d, d->nodes_[ti])) continue;
-          bool seen = false;
-          for (size_t q = list_start; q < d->additional_.size(); ++q) seen |= d->additional_[q] == ti;
-          if (!seen) d->additional_.push_back(ti);
-        }
-        if (d->additional_.size() > list_start) {
-          d->additional_.push_back(kNone);
-          fresh.additional = static_cast<uint32_t>(list_start);
-        }
-      }
+      if (int off = target_offset(fresh.type); off >= 0)
+        d->link_additional(fresh, off, apex_name, apex_size, [](const uint8_t*, size_t, uint32_t) {});
       if (it != sets.end())
         *it = fresh;
       else
@@ -732,38 +737,16 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
       ZoneData::RRset& s = d.rrsets_[si];
       int off = target_offset(s.type);
       if (off < 0) continue;
-      const size_t rec = si;
-      size_t list_start = d.additional_.size();
-      const uint8_t* rd = d.rdata_.data() + s.data_offset;
-      for (uint16_t k = 0; k < s.count; ++k) {
-        uint16_t len = dns::load_u16(rd);
-        const uint8_t* target = rd + 2 + off;
-        rd += 2 + len;
-        if (static_cast<int>(len) <= off) continue;
-        uint8_t low[dns::kMaxNameWire];
-        size_t tsize = dns::wire_name_size(target);
-        memcpy(low, target, tsize);
-        dns::wire_name_lower(low, tsize);
-        if (!p.in_zone(low, tsize)) continue;
-        uint32_t ti = d.find(low, tsize);
-        bool has_address = ti != kNone && (d.rrset(d.nodes_[ti], dns::rrtype::kA) ||
-                                           d.rrset(d.nodes_[ti], dns::rrtype::kAAAA));
-        if (s.type == dns::rrtype::kNS && !has_address && n.cut == kNone) {
-          // Glue is required where the server is inside the delegated zone
-          // (or, at the apex, anywhere inside this zone).
-          if (ni == 0 || dns::wire_name_under(low, tsize, d.node_name(n), d.node_name_size(n)))
-            error_at(rec, "missing glue: name server " + dns::Name::from_wire(low).to_text() + " of " +
-                              p.name_text(ni) + " has no A or AAAA record in the zone");
-        }
-        if (!has_address) continue;
-        bool seen = false;
-        for (size_t q = list_start; q < d.additional_.size(); ++q) seen |= d.additional_[q] == ti;
-        if (!seen) d.additional_.push_back(ti);
-      }
-      if (d.additional_.size() > list_start) {
-        d.additional_.push_back(kNone);
-        s.additional = static_cast<uint32_t>(list_start);
-      }
+      d.link_additional(s, off, p.origin.data(), p.origin.size(),
+                        [&](const uint8_t* low, size_t tsize, uint32_t ti) {
+        if (s.type != dns::rrtype::kNS || n.cut != kNone) return;
+        if (ti != kNone && d.has_address(d.nodes_[ti])) return;
+        // Glue is required where the server is inside the delegated zone
+        // (or, at the apex, anywhere inside this zone).
+        if (ni == 0 || dns::wire_name_under(low, tsize, d.node_name(n), d.node_name_size(n)))
+          error_at(si, "missing glue: name server " + dns::Name::from_wire(low).to_text() + " of " +
+                           p.name_text(ni) + " has no A or AAAA record in the zone");
+      });
     }
   }
 

@@ -109,6 +109,15 @@ class ZoneData {
 
  private:
   friend class ZoneBuilder;
+  // Lists the additional-section targets of an NS/MX/SRV RRset (RFC 1034
+  // 4.3.2 step 6): its in-zone target names that own address records, each
+  // once, into additional_. `visit(lowered, size, node)` sees every in-zone
+  // target first (node kNone when absent), e.g. for the glue check.
+  template <class Visit>
+  void link_additional(RRset& set, int target_offset, const uint8_t* apex, size_t apex_size,
+                       Visit&& visit);
+  bool has_address(const Node& n) const;
+
   BigVector<Node> nodes_;
   BigVector<RRset> rrsets_;
   ByteVector names_;

@@ -408,6 +408,46 @@ class XfrTandemPrimary(XfrCase):
         self._run(peers.NsdPeer, ixfr_log=False)
 
 
+# ----------------------------------------------------------------- a chain
+
+class XfrTandemChain(XfrCase):
+    """Knot primary -> Tandem (secondary of Knot, primary for the next tier)
+    -> Knot secondary: the change travels both hops by NOTIFY + IXFR, and the
+    middle Tandem answers IXFR from the history it received."""
+
+    def test_knot_tandem_knot(self):
+        cls = self.need_tandem()
+        self.need(peers.KnotPeer)
+        peers.write_zone(self.zpath, ORIGIN, 10, V1)
+        top_zone = XfrZone(ORIGIN, path=str(self.zpath))
+        top = peers.KnotPeer([top_zone], name="knot-top")
+        mid_zone = XfrZone(ORIGIN, primaries=[top],
+                           acls=[Acl(actions=["notify"]), Acl(actions=["transfer"])])
+        mid = cls([mid_zone], name="tandem-middle")
+        bottom = peers.KnotPeer([XfrZone(ORIGIN, primaries=[mid],
+                                         acls=[Acl(actions=["notify"]), Acl(actions=["transfer"])])],
+                                name="knot-bottom")
+        top_zone.notify.append(mid)
+        mid_zone.notify.append(bottom)
+        self.start_server(top)
+        self.start_server(mid, ready_timeout=15)
+        self.start_server(bottom, ready_timeout=15)
+        bottom.wait_serial(ORIGIN, 10, 15)
+        self.check_v1(bottom)
+
+        mark_mid, mark_bottom = mid.log_mark(), bottom.log_mark()
+        peers.write_zone(self.zpath, ORIGIN, 11, V2)
+        top.reload_zone(ORIGIN)
+        bottom.wait_serial(ORIGIN, 11, 15)
+        self.check_v2(bottom)
+        self.assertSameZone(top, bottom)
+        if mid.kind == "tandem":
+            mid.wait_log(mid.transfer_in_re("IXFR", 10, 11), 5, mark_mid)
+            mid.wait_log(r"IXFR to .*serial 10 -> 11", 5, mark_mid)
+        peers.wait_for("an incoming IXFR at the bottom", lambda: bottom.saw_ixfr_in(mark_bottom), 5,
+                       server=bottom)
+
+
 # ----------------------------------------------------------------- refusals
 
 class XfrTandemRefusals(XfrCase):

@@ -14,22 +14,25 @@ using ::testing::Test;
 std::string dump(const DomainObservation& o) {
   std::string s = o.domain.to_text() + " line=" + std::to_string(o.line) +
                   " rank=" + (o.rank ? std::to_string(*o.rank) : "-") +
-                  (o.status == DomainObservation::Status::kResolved ? " resolved"
-                                                                    : " unresolvable(" + o.unresolvable_reason + ")");
+                  (o.status == DomainObservation::Status::kResolved
+                       ? " resolved"
+                       : " unresolvable(" + o.unresolvable_reason + ")");
   s += " parent=";
   for (const auto& n : o.parent_ns) s += n.to_text() + ",";
   s += " child=";
   for (const auto& n : o.child_ns) s += n.to_text() + ",";
   for (const auto& ns : o.nameservers) {
     s += "\n  " + ns.name.to_text() + (ns.in_parent ? " P" : "") + (ns.in_child ? " C" : "") +
-         (ns.is_cname ? " cname" : "") + (ns.resolve_error.empty() ? "" : " err=" + ns.resolve_error);
+         (ns.is_cname ? " cname" : "") +
+         (ns.resolve_error.empty() ? "" : " err=" + ns.resolve_error);
     for (const auto& p : ns.addresses) {
-      s += "\n    " + p.address.to_string() + " reply=" + std::to_string(static_cast<int>(p.reply)) +
+      s += "\n    " + p.address.to_string() +
+           " reply=" + std::to_string(static_cast<int>(p.reply)) +
            " rcode=" + std::to_string(p.rcode) + (p.authoritative ? " aa" : "") +
            " serial=" + (p.serial ? std::to_string(*p.serial) : "-") +
            " mname=" + (p.mname ? p.mname->to_text() : "-") +
            " expire=" + (p.expire ? std::to_string(*p.expire) : "-") +
-           (p.ns_answered ? " ns=" : " ns-") ;
+           (p.ns_answered ? " ns=" : " ns-");
       for (const auto& n : p.ns_names) s += n.to_text() + ",";
       s += std::string(" axfr=") + (p.axfr_open ? (*p.axfr_open ? "open" : "closed") : "-");
       s += " detail=" + p.detail;
@@ -40,35 +43,36 @@ std::string dump(const DomainObservation& o) {
 
 class AuditorTest : public Test {
  protected:
-  AuditorTest()
-      : net_({"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}) {
-    net_.add_zone("127.0.0.1", FakeZone{N("."),
-                                        {rr_soa(".", "a.root.", 1), rr_ns(".", "a.root."),
-                                         rr_a("a.root.", "127.0.0.1"), rr_ns("test.", "ns.tld.test."),
-                                         rr_a("ns.tld.test.", "127.0.0.2")}});
+  AuditorTest() : net_({"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}) {
+    net_.add_zone(
+        "127.0.0.1",
+        FakeZone{N("."),
+                 {rr_soa(".", "a.root.", 1), rr_ns(".", "a.root."), rr_a("a.root.", "127.0.0.1"),
+                  rr_ns("test.", "ns.tld.test."), rr_a("ns.tld.test.", "127.0.0.2")}});
     FakeZone tld{N("test."),
                  {rr_soa("test.", "ns.tld.test.", 1), rr_ns("test.", "ns.tld.test."),
-                  rr_a("ns.tld.test.", "127.0.0.2"),
-                  rr_ns("prov-a.test.", "ns1.prov-a.test."), rr_a("ns1.prov-a.test.", "127.0.0.3"),
-                  rr_ns("prov-b.test.", "ns.prov-b.test."), rr_a("ns.prov-b.test.", "127.0.0.4"),
-                  rr_ns("two.test.", "ns1.prov-a.test."), rr_ns("two.test.", "ns.prov-b.test."),
-                  rr_ns("stale.test.", "ns1.prov-a.test."), rr_ns("stale.test.", "ns.prov-b.test."),
-                  rr_ns("lame.test.", "ns1.prov-a.test."), rr_ns("lame.test.", "ns.dead.test."),
-                  rr_ns("dead.test.", "ns.dead.test."), rr_a("ns.dead.test.", "127.0.0.9"),
-                  rr_ns("cname.test.", "alias.prov-a.test."),
+                  rr_a("ns.tld.test.", "127.0.0.2"), rr_ns("prov-a.test.", "ns1.prov-a.test."),
+                  rr_a("ns1.prov-a.test.", "127.0.0.3"), rr_ns("prov-b.test.", "ns.prov-b.test."),
+                  rr_a("ns.prov-b.test.", "127.0.0.4"), rr_ns("two.test.", "ns1.prov-a.test."),
+                  rr_ns("two.test.", "ns.prov-b.test."), rr_ns("stale.test.", "ns1.prov-a.test."),
+                  rr_ns("stale.test.", "ns.prov-b.test."), rr_ns("lame.test.", "ns1.prov-a.test."),
+                  rr_ns("lame.test.", "ns.dead.test."), rr_ns("dead.test.", "ns.dead.test."),
+                  rr_a("ns.dead.test.", "127.0.0.9"), rr_ns("cname.test.", "alias.prov-a.test."),
                   rr_ns("loop.test.", "ns.a-loop.test."), rr_ns("a-loop.test.", "ns.b-loop.test."),
                   rr_ns("b-loop.test.", "ns.a-loop.test.")}};
-    FakeZone prov_a{N("prov-a.test."),
-                    {rr_soa("prov-a.test.", "ns1.prov-a.test.", 1),
-                     rr_ns("prov-a.test.", "ns1.prov-a.test."), rr_a("ns1.prov-a.test.", "127.0.0.3"),
-                     rr_a("ns3.prov-a.test.", "127.0.0.5"),
-                     rr_cname("alias.prov-a.test.", "ns1.prov-a.test.")}};
-    FakeZone prov_b{N("prov-b.test."),
-                    {rr_soa("prov-b.test.", "ns.prov-b.test.", 1),
-                     rr_ns("prov-b.test.", "ns.prov-b.test."), rr_a("ns.prov-b.test.", "127.0.0.4")}};
-    FakeZone two{N("two.test."),
-                 {rr_soa("two.test.", "ns1.prov-a.test.", 10, 86400), rr_ns("two.test.", "ns1.prov-a.test."),
-                  rr_ns("two.test.", "ns.prov-b.test."), rr_ns("two.test.", "ns3.prov-a.test.")}};
+    FakeZone prov_a{
+        N("prov-a.test."),
+        {rr_soa("prov-a.test.", "ns1.prov-a.test.", 1), rr_ns("prov-a.test.", "ns1.prov-a.test."),
+         rr_a("ns1.prov-a.test.", "127.0.0.3"), rr_a("ns3.prov-a.test.", "127.0.0.5"),
+         rr_cname("alias.prov-a.test.", "ns1.prov-a.test.")}};
+    FakeZone prov_b{
+        N("prov-b.test."),
+        {rr_soa("prov-b.test.", "ns.prov-b.test.", 1), rr_ns("prov-b.test.", "ns.prov-b.test."),
+         rr_a("ns.prov-b.test.", "127.0.0.4")}};
+    FakeZone two{
+        N("two.test."),
+        {rr_soa("two.test.", "ns1.prov-a.test.", 10, 86400), rr_ns("two.test.", "ns1.prov-a.test."),
+         rr_ns("two.test.", "ns.prov-b.test."), rr_ns("two.test.", "ns3.prov-a.test.")}};
     auto simple = [](const std::string& apex, const std::string& ns, uint32_t serial,
                      const std::string& mname) {
       return FakeZone{N(apex), {rr_soa(apex, mname, serial), rr_ns(apex, ns)}};
@@ -88,8 +92,9 @@ class AuditorTest : public Test {
       std::string apex = "d" + std::to_string(i) + ".test.";
       tld.records.push_back(rr_ns(apex, "ns1.prov-a.test."));
       tld.records.push_back(rr_ns(apex, "ns.prov-b.test."));
-      FakeZone z{N(apex), {rr_soa(apex, "ns1.prov-a.test.", 100 + i), rr_ns(apex, "ns1.prov-a.test."),
-                           rr_ns(apex, "ns.prov-b.test.")}};
+      FakeZone z{N(apex),
+                 {rr_soa(apex, "ns1.prov-a.test.", 100 + i), rr_ns(apex, "ns1.prov-a.test."),
+                  rr_ns(apex, "ns.prov-b.test.")}};
       net_.add_zone("127.0.0.3", z);
       net_.add_zone("127.0.0.4", z);
     }
@@ -123,14 +128,14 @@ class AuditorTest : public Test {
 TEST_F(AuditorTest, ObservesEachKindOfDomain) {
   Auditor auditor(options(true));
   size_t last_done = 0, calls = 0;
-  auto obs = auditor.audit(inputs({"Two.test", "stale.test", "lame.test", "nx.test", "loop.test",
-                                   "cname.test"}),
-                           [&](size_t done, size_t total) {
-                             EXPECT_EQ(total, 6u);
-                             EXPECT_EQ(done, last_done + 1);
-                             last_done = done;
-                             ++calls;
-                           });
+  auto obs = auditor.audit(
+      inputs({"Two.test", "stale.test", "lame.test", "nx.test", "loop.test", "cname.test"}),
+      [&](size_t done, size_t total) {
+        EXPECT_EQ(total, 6u);
+        EXPECT_EQ(done, last_done + 1);
+        last_done = done;
+        ++calls;
+      });
   ASSERT_EQ(obs.size(), 6u);
   EXPECT_EQ(calls, 6u);
 

@@ -76,12 +76,12 @@ struct FakeZone {
 
 // How one address behaves.
 struct Behaviour {
-  bool drop = false;          // never answer (UDP or TCP)
-  bool truncate_udp = false;  // UDP answers carry TC=1 and no records
+  bool drop = false;            // never answer (UDP or TCP)
+  bool truncate_udp = false;    // UDP answers carry TC=1 and no records
   bool wrong_id_first = false;  // send a reply with a wrong ID before the real one
-  bool refuse = false;        // REFUSED to everything
-  bool no_aa = false;         // clear AA on authoritative answers (lame)
-  bool allow_axfr = false;    // answer AXFR with the SOA (a one-message stream)
+  bool refuse = false;          // REFUSED to everything
+  bool no_aa = false;           // clear AA on authoritative answers (lame)
+  bool allow_axfr = false;      // answer AXFR with the SOA (a one-message stream)
 };
 
 class FakeNet {
@@ -193,7 +193,8 @@ class FakeNet {
         if (i % 2 == 0) {
           sockaddr_storage from{};
           socklen_t fl = sizeof from;
-          ssize_t len = recvfrom(s.udp, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+          ssize_t len =
+              recvfrom(s.udp, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
           if (len <= 0) continue;
           std::vector<uint8_t> reply;
           Behaviour b;
@@ -259,7 +260,8 @@ class FakeNet {
     uint8_t rcode = 0;
     const FakeZone* zone = nullptr;
     for (const auto& z : zones_[address]) {
-      if (qname.is_subdomain_of(z.apex) && (!zone || z.apex.label_count() > zone->apex.label_count()))
+      if (qname.is_subdomain_of(z.apex) &&
+          (!zone || z.apex.label_count() > zone->apex.label_count()))
         zone = &z;
     }
     if (b.refuse || !zone) {
@@ -280,8 +282,8 @@ class FakeNet {
       // The highest zone cut between the apex and qname (a referral).
       const dns::Name* cut = nullptr;
       for (const auto& r : zone->records) {
-        if (r.type == dns::rrtype::kNS && !(r.owner == zone->apex) && qname.is_subdomain_of(r.owner) &&
-            (!cut || r.owner.label_count() < cut->label_count()))
+        if (r.type == dns::rrtype::kNS && !(r.owner == zone->apex) &&
+            qname.is_subdomain_of(r.owner) && (!cut || r.owner.label_count() < cut->label_count()))
           cut = &r.owner;
       }
       if (cut) {
@@ -290,7 +292,8 @@ class FakeNet {
             ns.push_back(r);
             dns::Name target = dns::Name::from_wire(r.rdata.data());
             for (const auto& g2 : zone->records)
-              if ((g2.type == dns::rrtype::kA || g2.type == dns::rrtype::kAAAA) && g2.owner == target)
+              if ((g2.type == dns::rrtype::kA || g2.type == dns::rrtype::kAAAA) &&
+                  g2.owner == target)
                 ar.push_back(g2);
           }
         }
@@ -299,7 +302,8 @@ class FakeNet {
         bool exists = false;
         for (const auto& r : zone->records) {
           if (r.owner.is_subdomain_of(qname)) exists = true;
-          if (r.owner == qname && (r.type == qtype || r.type == dns::rrtype::kCNAME)) an.push_back(r);
+          if (r.owner == qname && (r.type == qtype || r.type == dns::rrtype::kCNAME))
+            an.push_back(r);
         }
         if (an.empty()) {
           if (!exists) rcode = dns::rcode::kNXDomain;

@@ -43,6 +43,20 @@ TEST(Name, EscapesRoundTrip) {
   EXPECT_EQ(N("\\065.example.").to_text(), "A.example.");
 }
 
+TEST(Name, AppendWireNameText) {
+  // Appends (does not replace), escapes every special and non-printable
+  // octet, and writes the root as ".".
+  const uint8_t wire[] = {5, 'a', '"', ';', 0x7f, 0x00, 2, '@', '$', 0};
+  std::string out = "x ";
+  append_wire_name_text(wire, out);
+  EXPECT_EQ(out, "x a\\\"\\;\\127\\000.\\@\\$.");
+  EXPECT_EQ(Name::from_wire(wire).to_text(), out.substr(2));
+  const uint8_t root[] = {0};
+  append_wire_name_text(root, out);
+  EXPECT_EQ(out.back(), '.');
+  EXPECT_EQ(out.size(), 22u);
+}
+
 TEST(Name, Errors) {
   EXPECT_FALSE(Name::parse_absolute(""));
   EXPECT_FALSE(Name::parse_absolute("a..b."));

@@ -89,7 +89,9 @@ TEST_F(QueryEngineTest, TimeoutAfterRetries) {
   engine.query(addr("127.0.0.2"), N("example.com."), dns::rrtype::kSOA,
                [&](QueryResult r) { got = std::move(r); });
   engine.run();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_EQ(got.status, QueryResult::Status::kTimeout);
   EXPECT_EQ(got.tries, 3);
   EXPECT_EQ(got.detail, "timeout after 3 tries");
@@ -104,7 +106,9 @@ TEST_F(QueryEngineTest, NoListenerIsReportedQuickly) {
   engine.query(addr("127.0.0.9"), N("example.com."), dns::rrtype::kSOA,
                [&](QueryResult r) { got = std::move(r); });
   engine.run();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_EQ(got.status, QueryResult::Status::kNoListener) << got.detail;
   EXPECT_NE(got.detail.find("refused"), std::string::npos) << got.detail;
   EXPECT_LT(ms, 1000);
@@ -159,7 +163,9 @@ TEST_F(QueryEngineTest, PerServerInflightBoundAndFifo) {
   EXPECT_EQ(engine.pending(), 11u);
   auto t0 = std::chrono::steady_clock::now();
   engine.run();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_TRUE(other_done);
   EXPECT_EQ(engine.max_server_inflight_seen(), 2);
   EXPECT_GE(ms, 5 * 40 - 10);  // 10 queries, 2 at a time, 40 ms each
@@ -190,15 +196,13 @@ TEST_F(QueryEngineTest, ServerThatNeverAnsweredIsTakenAsDown) {
 
   // A server that has answered once is never short-circuited.
   QueryEngine engine2(o);
-  engine2.query(addr("127.0.0.1"), N("example.com."), dns::rrtype::kSOA, [](QueryResult r) {
-    EXPECT_EQ(r.status, QueryResult::Status::kAnswer);
-  });
+  engine2.query(addr("127.0.0.1"), N("example.com."), dns::rrtype::kSOA,
+                [](QueryResult r) { EXPECT_EQ(r.status, QueryResult::Status::kAnswer); });
   engine2.run();
   net_.set_behaviour("127.0.0.1", Behaviour{.drop = true});
   for (int i = 0; i < 6; ++i) {
-    engine2.query(addr("127.0.0.1"), N("example.com."), dns::rrtype::kSOA, [](QueryResult r) {
-      EXPECT_EQ(r.status, QueryResult::Status::kTimeout);
-    });
+    engine2.query(addr("127.0.0.1"), N("example.com."), dns::rrtype::kSOA,
+                  [](QueryResult r) { EXPECT_EQ(r.status, QueryResult::Status::kTimeout); });
   }
   engine2.run();
   EXPECT_EQ(net_.queries("127.0.0.1"), 1 + 6 * 2);
@@ -235,12 +239,15 @@ TEST_F(QueryEngineTest, AxfrProbe) {
   net_.set_behaviour("127.0.0.1", Behaviour{.allow_axfr = true});
   QueryEngine engine(options());
   std::vector<std::pair<bool, std::string>> got(3);
-  engine.axfr_probe(addr("127.0.0.1"), N("example.com."),
-                    [&](bool open, std::string d) { got[0] = {open, d}; });
-  engine.axfr_probe(addr("127.0.0.2"), N("example.com."),
-                    [&](bool open, std::string d) { got[1] = {open, d}; });
-  engine.axfr_probe(addr("127.0.0.9"), N("example.com."),
-                    [&](bool open, std::string d) { got[2] = {open, d}; });
+  engine.axfr_probe(addr("127.0.0.1"), N("example.com."), [&](bool open, std::string d) {
+    got[0] = {open, d};
+  });
+  engine.axfr_probe(addr("127.0.0.2"), N("example.com."), [&](bool open, std::string d) {
+    got[1] = {open, d};
+  });
+  engine.axfr_probe(addr("127.0.0.9"), N("example.com."), [&](bool open, std::string d) {
+    got[2] = {open, d};
+  });
   engine.run();
   EXPECT_TRUE(got[0].first) << got[0].second;
   EXPECT_FALSE(got[1].first);

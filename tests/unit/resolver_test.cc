@@ -30,25 +30,22 @@ class ResolverTest : public Test {
  protected:
   ResolverTest()
       : net_({"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"}) {
-    net_.add_zone("127.0.0.1", FakeZone{N("."),
-                                        {rr_soa(".", "a.root.", 1), rr_ns(".", "a.root."),
-                                         rr_a("a.root.", "127.0.0.1"),
-                                         rr_ns("test.", "a.tld.test."), rr_ns("test.", "ns.tld.test."),
-                                         rr_a("a.tld.test.", "127.0.0.6"),
-                                         rr_a("ns.tld.test.", "127.0.0.2")}});
-    FakeZone tld{N("test."),
-                 {rr_soa("test.", "ns.tld.test.", 1), rr_ns("test.", "ns.tld.test."),
-                  rr_a("ns.tld.test.", "127.0.0.2"),
-                  rr_ns("good.test.", "ns1.good.test."), rr_ns("good.test.", "ns2.good.test."),
-                  rr_a("ns1.good.test.", "127.0.0.3"), rr_a("ns2.good.test.", "127.0.0.4"),
-                  rr_ns("provider.test.", "ns.provider.test."),
-                  rr_a("ns.provider.test.", "127.0.0.5"),
-                  rr_ns("oob.test.", "ns.provider.test."),
-                  rr_ns("cname.test.", "alias.provider.test."),
-                  rr_ns("loop.test.", "ns.a-loop.test."),
-                  rr_ns("a-loop.test.", "ns.b-loop.test."),
-                  rr_ns("b-loop.test.", "ns.a-loop.test."),
-                  rr_ns("dead.test.", "ns.dead.test."), rr_a("ns.dead.test.", "127.0.0.9")}};
+    net_.add_zone(
+        "127.0.0.1",
+        FakeZone{N("."),
+                 {rr_soa(".", "a.root.", 1), rr_ns(".", "a.root."), rr_a("a.root.", "127.0.0.1"),
+                  rr_ns("test.", "a.tld.test."), rr_ns("test.", "ns.tld.test."),
+                  rr_a("a.tld.test.", "127.0.0.6"), rr_a("ns.tld.test.", "127.0.0.2")}});
+    FakeZone tld{
+        N("test."),
+        {rr_soa("test.", "ns.tld.test.", 1), rr_ns("test.", "ns.tld.test."),
+         rr_a("ns.tld.test.", "127.0.0.2"), rr_ns("good.test.", "ns1.good.test."),
+         rr_ns("good.test.", "ns2.good.test."), rr_a("ns1.good.test.", "127.0.0.3"),
+         rr_a("ns2.good.test.", "127.0.0.4"), rr_ns("provider.test.", "ns.provider.test."),
+         rr_a("ns.provider.test.", "127.0.0.5"), rr_ns("oob.test.", "ns.provider.test."),
+         rr_ns("cname.test.", "alias.provider.test."), rr_ns("loop.test.", "ns.a-loop.test."),
+         rr_ns("a-loop.test.", "ns.b-loop.test."), rr_ns("b-loop.test.", "ns.a-loop.test."),
+         rr_ns("dead.test.", "ns.dead.test."), rr_a("ns.dead.test.", "127.0.0.9")}};
     net_.add_zone("127.0.0.2", tld);
     net_.add_zone("127.0.0.6", tld);
     net_.set_behaviour("127.0.0.6", Behaviour{.refuse = true});
@@ -64,8 +61,9 @@ class ResolverTest : public Test {
                                          rr_a("ns.provider.test.", "127.0.0.5"),
                                          rr_aaaa("ns.provider.test.", "::1"),
                                          rr_cname("alias.provider.test.", "ns.provider.test.")}});
-    net_.add_zone("127.0.0.5", FakeZone{N("oob.test."), {rr_soa("oob.test.", "ns.provider.test.", 3),
-                                                         rr_ns("oob.test.", "ns.provider.test.")}});
+    net_.add_zone("127.0.0.5", FakeZone{N("oob.test."),
+                                        {rr_soa("oob.test.", "ns.provider.test.", 3),
+                                         rr_ns("oob.test.", "ns.provider.test.")}});
     net_.start();
     EngineOptions o;
     o.timeout_ms = 150;

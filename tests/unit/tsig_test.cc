@@ -153,6 +153,15 @@ TEST(TsigAlgorithm, NamesAndSizes) {
   EXPECT_FALSE(tsig_algorithm_from_wire(bad->data()));
 }
 
+TEST(TsigErrorText, NamesTsigErrorsThenRcodes) {
+  EXPECT_EQ(tsig_error_text(tsig_error::kBadSig), "BADSIG");  // not BADVERS (also 16)
+  EXPECT_EQ(tsig_error_text(tsig_error::kBadKey), "BADKEY");
+  EXPECT_EQ(tsig_error_text(tsig_error::kBadTime), "BADTIME");
+  EXPECT_EQ(tsig_error_text(tsig_error::kBadTrunc), "BADTRUNC");
+  EXPECT_EQ(tsig_error_text(9), "NOTAUTH");
+  EXPECT_EQ(tsig_error_text(23), "RCODE23");
+}
+
 TEST(TsigKey, FromConfigFields) {
   Bytes secret = test_secret();
   auto key = make_tsig_key(*Name::parse_absolute("k."), "hmac-sha512", secret);
