@@ -483,8 +483,10 @@ void Server::publish() {
     if (entry.zone) served.push_back(entry.served_expired ? entry.zone->expired_copy() : entry.zone);
   }
   auto set = std::make_shared<const zone::ZoneSet>(std::move(served));
-  holder_.publish(set);
+  // The transfer side first: once a query sees a new serial, an AXFR asked
+  // right after it must not get the version before.
   publish_xfr_table(set);
+  holder_.publish(set);
 }
 
 void Server::notify_changed() {

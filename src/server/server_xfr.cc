@@ -382,8 +382,17 @@ void Server::save_zone(const ZoneEntry& e, bool meta_only) {
   std::string file = e.config.file;
   store::ZoneStore* store = store_.get();
   writer_->submit([store, z, meta, meta_only, file] {
+    auto started = std::chrono::steady_clock::now();
     auto r = meta_only ? store->save_meta(z->origin(), meta) : store->save(*z, meta);
-    if (!r) TANDEM_LOG_ERROR("zone %s: cannot store: %s", z->origin().to_text().c_str(), r.error().c_str());
+    if (!r) {
+      TANDEM_LOG_ERROR("zone %s: cannot store: %s", z->origin().to_text().c_str(), r.error().c_str());
+    } else if (!meta_only) {
+      // From here a restart serves this version (before: the previous one).
+      TANDEM_LOG_INFO("zone %s: serial %u stored in %s (%.0f ms)", z->origin().to_text().c_str(),
+                      z->serial(), store->zone_path(z->origin()).c_str(),
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                          .count());
+    }
     if (!meta_only && !file.empty()) {
       auto w = store::write_zone_file_atomically(*z, file);
       if (!w) TANDEM_LOG_ERROR("zone %s: cannot write %s: %s", z->origin().to_text().c_str(), file.c_str(),
