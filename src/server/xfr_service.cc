@@ -83,10 +83,6 @@ size_t add_expire_option(uint8_t* out, size_t size, size_t cap, uint32_t seconds
   return size + 8;
 }
 
-std::string zone_text(const ZoneXfrInfo* info, const dns::Name& fallback) {
-  return info && info->zone ? info->zone->origin().to_text() : fallback.to_text();
-}
-
 }  // namespace
 
 const ZoneXfrInfo* XfrTable::find(const dns::Name& lowered_origin) const {

@@ -150,7 +150,9 @@ std::optional<uint32_t> zone_serial(const zone::Zone& zone) {
 std::vector<uint8_t> build_xfr_request(const dns::Name& origin, uint16_t qtype, uint16_t id,
                                        const uint8_t* soa_rdata, size_t soa_rdata_size,
                                        uint32_t soa_ttl, bool ask_expire) {
-  std::vector<uint8_t> m(kHeaderSize, 0);
+  std::vector<uint8_t> m;
+  m.reserve(kHeaderSize + origin.size() + 4 + 16 + soa_rdata_size + 15);
+  m.resize(kHeaderSize, 0);
   dns::store_u16(m.data(), id);
   bool ixfr = qtype == rrtype::kIXFR && soa_rdata != nullptr;
   auto u16 = [&](uint16_t v) {
