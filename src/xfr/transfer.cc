@@ -1,6 +1,7 @@
 #include "xfr/transfer.h"
 
 #include <chrono>
+#include <cstring>
 #include <random>
 
 #include "dns/tsig.h"
@@ -150,41 +151,38 @@ std::optional<uint32_t> zone_serial(const zone::Zone& zone) {
 std::vector<uint8_t> build_xfr_request(const dns::Name& origin, uint16_t qtype, uint16_t id,
                                        const uint8_t* soa_rdata, size_t soa_rdata_size,
                                        uint32_t soa_ttl, bool ask_expire) {
-  std::vector<uint8_t> m;
-  m.reserve(kHeaderSize + origin.size() + 4 + 16 + soa_rdata_size + 15);
-  m.resize(kHeaderSize, 0);
-  dns::store_u16(m.data(), id);
-  bool ixfr = qtype == rrtype::kIXFR && soa_rdata != nullptr;
-  auto u16 = [&](uint16_t v) {
-    m.push_back(static_cast<uint8_t>(v >> 8));
-    m.push_back(static_cast<uint8_t>(v));
-  };
-  auto u32 = [&](uint32_t v) {
-    u16(static_cast<uint16_t>(v >> 16));
-    u16(static_cast<uint16_t>(v));
-  };
-  dns::store_u16(m.data() + 4, 1);
-  m.insert(m.end(), origin.data(), origin.data() + origin.size());
-  u16(qtype);
-  u16(dns::rrclass::kIN);
-  if (ixfr) {
+  const bool ixfr = qtype == rrtype::kIXFR && soa_rdata != nullptr;
+  const size_t size = kHeaderSize + origin.size() + 4 + (ixfr ? 12 + soa_rdata_size : 0) +
+                      (ask_expire ? 11 + 4 : 0);
+  std::vector<uint8_t> m(size, 0);  // sized once, then filled in place
+  uint8_t* p = m.data();
+  dns::store_u16(p, id);
+  dns::store_u16(p + 4, 1);  // QDCOUNT
+  p += kHeaderSize;
+  memcpy(p, origin.data(), origin.size());
+  p += origin.size();
+  dns::store_u16(p, qtype);
+  dns::store_u16(p + 2, dns::rrclass::kIN);
+  p += 4;
+  if (ixfr) {  // RFC 1995 3: our SOA in the authority section
     dns::store_u16(m.data() + 8, 1);
-    u16(0xC000 | kHeaderSize);  // owner: the question's name
-    u16(rrtype::kSOA);
-    u16(dns::rrclass::kIN);
-    u32(soa_ttl);
-    u16(static_cast<uint16_t>(soa_rdata_size));
-    m.insert(m.end(), soa_rdata, soa_rdata + soa_rdata_size);
+    dns::store_u16(p, 0xC000 | kHeaderSize);  // owner: the question's name
+    dns::store_u16(p + 2, rrtype::kSOA);
+    dns::store_u16(p + 4, dns::rrclass::kIN);
+    dns::store_u32(p + 6, soa_ttl);
+    dns::store_u16(p + 10, static_cast<uint16_t>(soa_rdata_size));
+    memcpy(p + 12, soa_rdata, soa_rdata_size);
+    p += 12 + soa_rdata_size;
   }
-  if (ask_expire) {
+  if (ask_expire) {  // OPT with an empty EDNS EXPIRE option (RFC 7314 2)
     dns::store_u16(m.data() + 10, 1);
-    m.push_back(0);  // root owner
-    u16(rrtype::kOPT);
-    u16(net::kClientEdnsPayload);
-    u32(0);  // extended rcode, version 0, DO clear
-    u16(4);  // rdata: one option
-    u16(kEdnsExpire);
-    u16(0);  // empty in a query (RFC 7314 2)
+    p[0] = 0;  // root owner
+    dns::store_u16(p + 1, rrtype::kOPT);
+    dns::store_u16(p + 3, net::kClientEdnsPayload);
+    dns::store_u32(p + 5, 0);  // extended rcode, version 0, DO clear
+    dns::store_u16(p + 9, 4);  // rdata: one option
+    dns::store_u16(p + 11, kEdnsExpire);
+    dns::store_u16(p + 13, 0);
   }
   return m;
 }
