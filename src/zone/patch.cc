@@ -253,9 +253,10 @@ class Patcher {
       soa_done = true;
     };
     for (size_t i = 0; i < ch.size();) {
-      if (ch[i].node == kNone) return false;  // a new name
       size_t end = i;
-      while (end < ch.size() && ch[end].node == ch[i].node && ch[end].type == ch[i].type) ++end;
+      while (end < ch.size() && ch[end].node == ch[i].node && ch[end].type == ch[i].type &&
+             (ch[i].node != kNone || ch[end].owner == ch[i].owner))
+        ++end;
       if (!soa_done && (ch[i].node > data_.apex() ||
                         (ch[i].node == data_.apex() && ch[i].type > dns::rrtype::kSOA)))
         add_soa();
@@ -263,7 +264,10 @@ class Patcher {
       ZoneData::RRsetReplacement r;
       r.node = ch[i].node;
       r.type = ch[i].type;
-      const ZoneData::RRset* set = data_.rrset(data_.node(r.node), r.type);
+      if (r.node == kNone)  // a new name
+        r.owner.assign(reinterpret_cast<const uint8_t*>(ch[i].owner.data()),
+                       reinterpret_cast<const uint8_t*>(ch[i].owner.data()) + ch[i].owner.size());
+      const ZoneData::RRset* set = r.node == kNone ? nullptr : data_.rrset(data_.node(r.node), r.type);
       bool kept_base = false;
       size_t k = i;
       if (set) {

@@ -482,6 +482,12 @@ void ZoneBuilder::add_record(uint32_t node, uint16_t type, uint32_t ttl,
   ++set->count;
 }
 
+void ZoneData::index_insert(uint32_t ni, uint64_t h) {
+  uint64_t i = h & index_mask_;
+  while (index_[i] != kEmptySlot) i = (i + 1) & index_mask_;
+  index_[i] = (h >> 32) << 32 | ni;
+}
+
 bool ZoneData::has_address(const Node& n) const {
   return rrset(n, dns::rrtype::kA) != nullptr || rrset(n, dns::rrtype::kAAAA) != nullptr;
 }
@@ -503,7 +509,10 @@ void ZoneData::link_additional(RRset& set, int off, const uint8_t* apex, size_t 
     if (!dns::wire_name_under(low, tsize, apex, apex_size)) continue;
     const uint32_t ti = find(low, tsize);
     visit(static_cast<const uint8_t*>(low), tsize, ti);
-    if (ti == kNone || !has_address(nodes_[ti])) continue;
+    if (ti == kNone || !has_address(nodes_[ti])) {
+      dangling_.push_back(hash_name(low, tsize));
+      continue;
+    }
     bool seen = false;
     for (size_t q = list_start; q < additional_.size(); ++q) seen |= additional_[q] == ti;
     if (!seen) additional_.push_back(ti);
@@ -519,8 +528,37 @@ std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
   namespace t = dns::rrtype;
   if (base.waste_ > (base.rdata_.size() + base.rrsets_.size() * sizeof(RRset)) / 8) return nullptr;
   // Is it simple? Decided before copying anything.
+  auto dangling = [&](const uint8_t* name, size_t size) {
+    return std::binary_search(base.dangling_.begin(), base.dangling_.end(), hash_name(name, size));
+  };
+  const uint8_t* base_apex = base.names_.data() + base.nodes_[0].name_offset;
+  const size_t base_apex_size = size_t{base.nodes_[0].name_size} + 1;
+  size_t new_names = 0;
   for (size_t i = 0; i < reps.size();) {
     const uint32_t ni = reps[i].node;
+    if (ni == kNone) {  // a new name: its parent must exist, nothing structural
+      const std::vector<uint8_t>& owner = reps[i].owner;
+      if (owner.empty() || owner.size() > dns::kMaxNameWire || owner.size() <= base_apex_size ||
+          dns::wire_name_size(owner.data()) != owner.size() ||
+          !dns::wire_name_under(owner.data(), owner.size(), base_apex, base_apex_size) ||
+          base.find(owner.data(), owner.size()) != kNone ||
+          base.find(owner.data() + owner[0] + 1, owner.size() - owner[0] - 1) == kNone)
+        return nullptr;
+      size_t j = i;
+      bool addresses = false;
+      for (; j < reps.size() && reps[j].node == kNone && reps[j].owner == owner; ++j) {
+        const RRsetReplacement& r = reps[j];
+        if (j > i && r.type <= reps[j - 1].type) return nullptr;
+        if (r.count == 0 || r.type == t::kNS || r.type == t::kDNAME || r.type == t::kCNAME ||
+            r.type == t::kNSEC3 || r.type == t::kSOA || dns::is_meta_type(r.type))
+          return nullptr;
+        addresses |= r.type == t::kA || r.type == t::kAAAA;
+      }
+      if (addresses && dangling(owner.data(), owner.size())) return nullptr;
+      ++new_names;
+      i = j;
+      continue;
+    }
     if (ni >= base.nodes_.size()) return nullptr;
     const Node& n = base.nodes_[ni];
     if (n.flags & (kEmptyNonTerminal | kNsec3Only)) return nullptr;
@@ -547,9 +585,12 @@ std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
       if (reps[k].type == t::kAAAA) aaaa_kept = reps[k].count != 0;
     }
     addr_after = a_kept || aaaa_kept;
-    if (addr_after != addr_before) return nullptr;
+    if (addr_after != addr_before &&
+        (!addr_after || dangling(base.names_.data() + n.name_offset, size_t{n.name_size} + 1)))
+      return nullptr;
     i = j;
   }
+  if ((base.nodes_.size() + new_names) * 4 > base.index_.size() * 3) return nullptr;  // would rehash
 
   auto d = std::make_unique<ZoneData>();
   size_t extra_sets = 0, extra_bytes = 0;
@@ -571,16 +612,36 @@ std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
   d->negative_ttl_ = base.negative_ttl_;
   d->serial_ = base.serial_;
   d->waste_ = base.waste_;
+  d->dangling_ = base.dangling_;
 
   const uint8_t* apex_name = d->names_.data() + d->nodes_[0].name_offset;
   const size_t apex_size = size_t{d->nodes_[0].name_size} + 1;
   std::vector<RRset> sets;
   for (size_t i = 0; i < reps.size();) {
-    const uint32_t ni = reps[i].node;
+    uint32_t ni = reps[i].node;
+    const bool fresh_name = ni == kNone;
+    if (fresh_name) {
+      // A new leaf under an existing name: the same fields build() sets.
+      const std::vector<uint8_t>& owner = reps[i].owner;
+      const uint32_t parent = d->find(owner.data() + owner[0] + 1, owner.size() - owner[0] - 1);
+      Node fresh{};
+      fresh.name_offset = static_cast<uint32_t>(d->names_.size());
+      fresh.name_size = static_cast<uint8_t>(owner.size() - 1);
+      fresh.parent = parent;
+      const Node& p = d->nodes_[parent];
+      fresh.cut = p.cut != kNone ? p.cut : (p.flags & (kDelegation | kHasDname)) ? parent : kNone;
+      d->names_.append(owner.data(), owner.size());
+      ni = static_cast<uint32_t>(d->nodes_.size());
+      d->nodes_.push_back(fresh);
+      d->index_insert(ni, hash_name(owner.data(), owner.size()));
+      if (owner[0] == 1 && owner[1] == '*') d->nodes_[parent].flags |= kWildcardChild;
+    }
     Node& n = d->nodes_[ni];
     sets.assign(d->rrsets_.begin() + n.first_rrset, d->rrsets_.begin() + n.first_rrset + n.rrset_count);
     size_t j = i;
-    for (; j < reps.size() && reps[j].node == ni; ++j) {
+    for (; j < reps.size() && (fresh_name ? reps[j].node == kNone && reps[j].owner == reps[i].owner
+                                          : reps[j].node == ni);
+         ++j) {
       const RRsetReplacement& r = reps[j];
       auto it = std::find_if(sets.begin(), sets.end(), [&](const RRset& x) { return x.type == r.type; });
       if (it != sets.end()) {
@@ -623,6 +684,8 @@ std::unique_ptr<ZoneData> ZoneData::with_replaced_rrsets(
     for (const RRset& x : sets) d->rrsets_.push_back(x);
     i = j;
   }
+  std::sort(d->dangling_.begin(), d->dangling_.end());
+  d->dangling_.erase(std::unique(d->dangling_.begin(), d->dangling_.end()), d->dangling_.end());
   return d;
 }
 
@@ -750,6 +813,8 @@ std::unique_ptr<ZoneData> ZoneBuilder::build(std::vector<ParseError>& errors,
     }
   }
 
+  std::sort(d.dangling_.begin(), d.dangling_.end());
+  d.dangling_.erase(std::unique(d.dangling_.begin(), d.dangling_.end()), d.dangling_.end());
   if (!errors.empty()) return nullptr;
   // No shrink_to_fit: large tables are mapped blocks whose unused tail was
   // never touched and so costs no memory, while copying them would touch

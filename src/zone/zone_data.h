@@ -79,7 +79,8 @@ class ZoneData {
 
   // The new content of one RRset of an existing node, for with_replaced_rrsets().
   struct RRsetReplacement {
-    uint32_t node = 0;
+    uint32_t node = 0;             // kNone: a new name, `owner`
+    std::vector<uint8_t> owner;    // new names only: lower-cased wire name
     uint16_t type = 0;
     uint32_t ttl = 0;
     uint16_t count = 0;            // 0: the RRset goes away
@@ -91,12 +92,15 @@ class ZoneData {
   // (the name tree, zone cuts, which names have addresses, CNAMEs). Only the
   // touched nodes' RRsets are rewritten (appended; the copy keeps the old
   // bytes unreferenced) and only their additional-section targets looked up,
-  // so the cost is a bulk copy of the tables instead of a rebuild. Returns
-  // nullptr when the change is not of that kind (a node appears or empties,
-  // an NS, DNAME, CNAME or NSEC3 RRset changes, a name gains its first or
-  // loses its last address record, an SOA away from the apex or not single):
-  // the caller then builds the zone in full, with every check.
-  // `replacements` must be sorted by node, then type, one per (node, type).
+  // so the cost is a bulk copy of the tables instead of a rebuild. New names
+  // are fine when their parent exists. Returns nullptr when the change is
+  // not of that kind (a name empties, a new name needs a new empty
+  // non-terminal, an NS, DNAME, CNAME or NSEC3 RRset changes, a name loses
+  // its last address record or gains its first while some NS/MX/SRV points
+  // at it, an SOA away from the apex or not single): the caller then builds
+  // the zone in full, with every check. `replacements` must be sorted: by
+  // node, new names (node kNone) last grouped by owner, then by type; one
+  // per (name, type).
   static std::unique_ptr<ZoneData> with_replaced_rrsets(const ZoneData& base,
                                                         std::span<const RRsetReplacement> replacements);
 
@@ -117,6 +121,7 @@ class ZoneData {
   void link_additional(RRset& set, int target_offset, const uint8_t* apex, size_t apex_size,
                        Visit&& visit);
   bool has_address(const Node& n) const;
+  void index_insert(uint32_t node, uint64_t hash);
 
   BigVector<Node> nodes_;
   BigVector<RRset> rrsets_;
@@ -134,6 +139,10 @@ class ZoneData {
   // with_replaced_rrsets(); past an eighth of the tables a full build
   // compacts them.
   size_t waste_ = 0;
+  // Hashes of in-zone names that NS/MX/SRV records point at but that own no
+  // address record (sorted): such a name gaining an address changes other
+  // RRsets' additional sections, which the fast path does not redo.
+  std::vector<uint64_t> dangling_;
   uint32_t negative_ttl_ = 0;
   uint32_t serial_ = 0;
 };

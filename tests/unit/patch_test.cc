@@ -488,7 +488,8 @@ const char* kFast1 =
     "*.wild.ex.test. A 192.0.2.5\n"
     "sub.ex.test. NS ns.sub.ex.test.\n"
     "ns.sub.ex.test. A 192.0.2.6\n"
-    "srv._tcp.ex.test. SRV 0 0 443 www.ex.test.\n";
+    "srv._tcp.ex.test. SRV 0 0 443 www.ex.test.\n"
+    "ex.test. MX 30 ghost.ex.test.\n";  // points at a name without an address
 
 std::string soa_line(const char* origin, uint32_t serial) {
   return std::string(origin) + " 300 SOA ns1." + origin + " h." + origin + " " + std::to_string(serial) +
@@ -547,6 +548,24 @@ TEST(ApplyDiffs, FastPathEqualsFullBuild) {
                    with_serial(t + "new.ex.test. A 192.0.2.10\n", 2)});
   cases.push_back({ex_diff(1, 2, {"sub.ex.test. 300 NS ns.sub.ex.test."}, {"sub.ex.test. 300 NS ns1.ex.test."}),
                    with_serial(replace_all(t, "sub.ex.test. NS ns.sub.ex.test.", "sub.ex.test. NS ns1.ex.test."), 2)});
+  // 9. a new name (fast path: a leaf under an existing name)
+  cases.push_back({ex_diff(1, 2, {}, {"host9.ex.test. 300 A 192.0.2.9", "host9.ex.test. 300 TXT nine"}),
+                   with_serial(t + "host9.ex.test. A 192.0.2.9\nhost9.ex.test. TXT nine\n", 2)});
+  // 10. a new name that an MX already points at: the MX gains an additional target
+  cases.push_back({ex_diff(1, 2, {}, {"ghost.ex.test. 300 A 192.0.2.77"}),
+                   with_serial(t + "ghost.ex.test. A 192.0.2.77\n", 2)});
+  // 11. a new wildcard: its parent gets the wildcard-child flag
+  cases.push_back({ex_diff(1, 2, {}, {"*.www.ex.test. 300 TXT any"}),
+                   with_serial(t + "*.www.ex.test. TXT any\n", 2)});
+  // 12. a new name below a delegation (glue): its zone cut
+  cases.push_back({ex_diff(1, 2, {}, {"deep.ns.sub.ex.test. 300 A 192.0.2.12"}),
+                   with_serial(t + "deep.ns.sub.ex.test. A 192.0.2.12\n", 2)});
+  // 13. a new name under a missing one (an empty non-terminal appears)
+  cases.push_back({ex_diff(1, 2, {}, {"a.b.ex.test. 300 A 192.0.2.13"}),
+                   with_serial(t + "a.b.ex.test. A 192.0.2.13\n", 2)});
+  // 14. an existing name without address records gains one, nobody points at it
+  cases.push_back({ex_diff(1, 2, {}, {"srv._tcp.ex.test. 300 A 192.0.2.14"}),
+                   with_serial(t + "srv._tcp.ex.test. A 192.0.2.14\n", 2)});
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE("case " + std::to_string(i + 1));
     LoadResult r = apply_diffs(*base, std::span<const ZoneDiff>(&cases[i].first, 1), "test");
@@ -587,6 +606,25 @@ TEST(ZoneDataFastPath, RefusesWhatItCannotDo) {
   EXPECT_FALSE(one(node("wild.ex.test."), dns::rrtype::kA, 1));    // an empty non-terminal gains data
   EXPECT_FALSE(one(node("www.ex.test."), dns::rrtype::kSOA, 1));   // SOA away from the apex
   EXPECT_FALSE(one(static_cast<uint32_t>(d.node_count()), dns::rrtype::kA, 1));
+
+  auto fresh = [&](const char* owner, uint16_t type) {
+    ZoneData::RRsetReplacement r;
+    r.node = kNone;
+    dns::Name n = name(owner).lowered();
+    r.owner.assign(n.data(), n.data() + n.size());
+    r.type = type;
+    r.ttl = 300;
+    r.count = 1;
+    r.records = {0, 4, 192, 0, 2, 99};
+    return ZoneData::with_replaced_rrsets(d, std::span<const ZoneData::RRsetReplacement>(&r, 1));
+  };
+  EXPECT_TRUE(fresh("new.ex.test.", dns::rrtype::kA));         // a leaf under the apex
+  EXPECT_TRUE(fresh("x.www.ex.test.", dns::rrtype::kA));       // under an existing name
+  EXPECT_FALSE(fresh("ghost.ex.test.", dns::rrtype::kA));      // an MX points at it
+  EXPECT_FALSE(fresh("a.b.ex.test.", dns::rrtype::kA));        // needs an empty non-terminal
+  EXPECT_FALSE(fresh("www.ex.test.", dns::rrtype::kA));        // not new
+  EXPECT_FALSE(fresh("new.ex.test.", dns::rrtype::kNS));       // a zone cut
+  EXPECT_FALSE(fresh("other.test.", dns::rrtype::kA));         // outside the zone
 }
 
 }  // namespace
