@@ -448,6 +448,48 @@ class XfrTandemChain(XfrCase):
                        server=bottom)
 
 
+class XfrTandemPrimaries(XfrCase):
+    """Several primaries, tried in order: the first one is down (nothing
+    listens on its port), the second is a Knot primary. The zone still
+    arrives, and a change still reaches the secondary by NOTIFY + IXFR."""
+
+    class Down:
+        """Stands for a primary whose server is down: a port nobody uses."""
+        name = "down"
+
+        def __init__(self):
+            self.port = dnstest.free_port(("127.0.0.1",))
+
+        def remote_addr(self):
+            return "127.0.0.1@%d" % self.port
+
+    def test_first_primary_down(self):
+        cls = self.need_tandem()
+        if cls is not peers.TandemPeer:
+            self.skipTest("the primary list with a stand-in is tandem's config")
+        self.need(peers.KnotPeer)
+        peers.write_zone(self.zpath, ORIGIN, 10, V1)
+        pz = XfrZone(ORIGIN, path=str(self.zpath))
+        knot = peers.KnotPeer([pz], name="knot-primary")
+        s = cls([XfrZone(ORIGIN, primaries=[self.Down(), knot],
+                         acls=[Acl(actions=["notify"]), Acl(actions=["transfer"])])],
+                name="tandem-secondary")
+        pz.notify.append(s)
+        self.start_server(knot)
+        self.start_server(s, ready_timeout=15)
+        s.wait_serial(ORIGIN, 10, 10)
+        self.check_v1(s)
+        mark = s.log_mark()
+        peers.write_zone(self.zpath, ORIGIN, 11, V2)
+        knot.reload_zone(ORIGIN)
+        s.wait_serial(ORIGIN, 11, 10)
+        self.check_v2(s)
+        s.wait_log(s.transfer_in_re("IXFR", 10, 11), 5, mark)
+        status = s.ctl("zone-status", ORIGIN).stdout
+        self.assertIn("state=served", status)
+        self.assertIn("serial=11", status)
+
+
 # ----------------------------------------------------------------- refusals
 
 class XfrTandemRefusals(XfrCase):
