@@ -65,6 +65,9 @@ void audit_usage() {
       "                      (finding axfr-open when one gives the zone to anyone)\n"
       "  --asn-db FILE       MaxMind-format ASN database: nameservers all in one AS\n"
       "                      count as single-network too\n"
+      "  --down-after N      take an address that never answered as down after N\n"
+      "                      timeouts: later queries to it fail at once, with the same\n"
+      "                      result (default 4; 0: always wait the full timeout)\n"
       "  --port N            send every query to port N instead of 53 (for test\n"
       "                      hierarchies on loopback; not for real audits)\n"
       "  -h, --help          show this help\n"
@@ -80,7 +83,7 @@ void audit_usage() {
 
 int audit_main(int argc, char** argv) {
   enum Opt { kRootHints = 1000, kFormat, kConcurrency, kTimeout, kRetries, kProviders, kCheckAxfr,
-             kAsnDb, kPort };
+             kAsnDb, kPort, kDownAfter };
   static const option kOptions[] = {{"root-hints", required_argument, nullptr, kRootHints},
                                     {"format", required_argument, nullptr, kFormat},
                                     {"output", required_argument, nullptr, 'o'},
@@ -91,6 +94,7 @@ int audit_main(int argc, char** argv) {
                                     {"check-axfr", no_argument, nullptr, kCheckAxfr},
                                     {"asn-db", required_argument, nullptr, kAsnDb},
                                     {"port", required_argument, nullptr, kPort},
+                                    {"down-after", required_argument, nullptr, kDownAfter},
                                     {"help", no_argument, nullptr, 'h'},
                                     {nullptr, 0, nullptr, 0}};
   std::string root_hints = kDefaultRootHints, format, output, providers_file, asn_db;
@@ -129,6 +133,10 @@ int audit_main(int argc, char** argv) {
       case kPort:
         if (!parse_int(optarg, 1, 65535, v)) return usage_error("--port takes 1-65535");
         options.engine.port_override = static_cast<uint16_t>(v);
+        break;
+      case kDownAfter:
+        if (!parse_int(optarg, 0, 1000000, v)) return usage_error("--down-after takes 0-1000000");
+        options.engine.down_after_timeouts = static_cast<int>(v);
         break;
       case 'h': audit_usage(); return kExitOk;
       case ':': return usage_error(std::string("option ") + argv[optind - 1] + " needs a value");
