@@ -148,6 +148,28 @@ struct Resolver::ZoneCut {
   bool from_child_answer = false;
 };
 
+std::shared_ptr<Resolver::ZoneCut> Resolver::make_cut(const dns::Name& apex, const dns::Name& parent,
+                                                     std::vector<dns::Name> ns,
+                                                     const std::vector<Record>& additional) {
+  auto c = std::make_shared<ZoneCut>();
+  c->apex = apex;
+  c->parent = parent;
+  sort_unique(ns);
+  c->ns = std::move(ns);
+  // Bailiwick rule: glue is trusted only for names inside the zone of the
+  // server that sent it (the parent); others are resolved ourselves.
+  for (const auto& rr : additional) {
+    net::SocketAddress a;
+    dns::Name owner = rr.owner.lowered();
+    if (!owner.is_subdomain_of(parent) || !std::binary_search(c->ns.begin(), c->ns.end(), owner) ||
+        !record_address(rr, a))
+      continue;
+    c->glue[owner].push_back(a);
+  }
+  for (auto& [n, v] : c->glue) sort_unique(v);
+  return c;
+}
+
 struct Resolver::WalkResult {
   enum class Kind { kDelegated, kAnswer, kCname, kNoData, kNxDomain, kNotCut, kFail, kLoop };
   Kind kind = Kind::kFail;
@@ -533,22 +555,7 @@ void Resolver::on_reply(std::shared_ptr<Walk> w, net::SocketAddress server, Quer
     if (auto it = cuts_.find(*cut_name); it != cuts_.end()) {
       next = it->second;
     } else {
-      auto c = std::make_shared<ZoneCut>();
-      c->apex = *cut_name;
-      c->parent = cut.apex;
-      sort_unique(ns_names);
-      c->ns = ns_names;
-      // Bailiwick rule: glue is trusted only for names inside the zone of
-      // the server that sent it (the parent); others are resolved ourselves.
-      for (const auto& rr : m.additional) {
-        net::SocketAddress a;
-        dns::Name owner = rr.owner.lowered();
-        if (!owner.is_subdomain_of(cut.apex) ||
-            !std::binary_search(c->ns.begin(), c->ns.end(), owner) || !record_address(rr, a))
-          continue;
-        c->glue[owner].push_back(a);
-      }
-      for (auto& [n, v] : c->glue) sort_unique(v);
+      auto c = make_cut(*cut_name, cut.apex, ns_names, m.additional);
       cuts_[*cut_name] = c;
       next = c;
     }
@@ -582,21 +589,8 @@ void Resolver::on_reply(std::shared_ptr<Walk> w, net::SocketAddress server, Quer
   if (w->delegation_goal) {
     if (!answer_ns.empty()) {
       // The parent's servers serve the child too and answered from it.
-      auto c = std::make_shared<ZoneCut>();
-      c->apex = w->qname;
-      c->parent = cut.apex;
-      sort_unique(answer_ns);
-      c->ns = answer_ns;
+      auto c = make_cut(w->qname, cut.apex, answer_ns, m.additional);
       c->from_child_answer = true;
-      for (const auto& rr : m.additional) {
-        net::SocketAddress a;
-        dns::Name owner = rr.owner.lowered();
-        if (!owner.is_subdomain_of(cut.apex) ||
-            !std::binary_search(c->ns.begin(), c->ns.end(), owner) || !record_address(rr, a))
-          continue;
-        c->glue[owner].push_back(a);
-      }
-      for (auto& [n, v] : c->glue) sort_unique(v);
       auto [it, inserted] = cuts_.emplace(w->qname, c);
       r.kind = K::kDelegated;
       r.cut = it->second;

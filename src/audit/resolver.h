@@ -111,6 +111,11 @@ class Resolver {
   struct AddrEntry;
   struct AddrTask;
 
+  // A zone cut below `parent` with these NS names and, by the bailiwick rule,
+  // only the glue in `additional` for those names inside the parent's zone.
+  static std::shared_ptr<ZoneCut> make_cut(const dns::Name& apex, const dns::Name& parent,
+                                           std::vector<dns::Name> ns,
+                                           const std::vector<Record>& additional);
   void resolve_ns(const dns::Name& name, std::optional<dns::Name> requester, int depth,
                   AddressCallback done);
   void start_address_task(const dns::Name& name, int depth);
