@@ -125,9 +125,10 @@ sed 's/^/  | /' "$tmp/secondary/tandem.yaml"
 echo
 "$tandem" serve -c "$tmp/primary/tandem.yaml" 2>"$tmp/primary/log" &
 primary_pid=$!
+serial="$(awk '/serial/ {print $1; exit}' "$zone")"
+wait_serial "$pport" "$serial" 10 || { cat "$tmp/primary/log" >&2; die "the primary did not start (port $pport in use? set TANDEM_DEMO_PORT)"; }
 "$tandem" serve -c "$tmp/secondary/tandem.yaml" 2>"$tmp/secondary/log" &
 secondary_pid=$!
-serial="$(awk '/serial/ {print $1; exit}' "$zone")"
 t0=$(now_ms)
 wait_serial "$sport" "$serial" 10 || { cat "$tmp"/*/log >&2; die "the secondary did not get the zone within 10 s (ports $pport/$sport in use? set TANDEM_DEMO_PORT)"; }
 echo "The secondary answers serial $serial, $(( $(now_ms) - t0 )) ms after start. Its log:"

@@ -33,6 +33,9 @@ struct Key {
   std::vector<uint8_t> secret;  // decoded from base64
 };
 
+// The key as the TSIG code uses it.
+inline dns::TsigKey tsig_key(const Key& key) { return {key.name, key.algorithm, key.secret}; }
+
 // A server we talk to: a primary we transfer from, or a secondary we notify.
 struct Remote {
   std::string id;

@@ -615,4 +615,20 @@ TsigStatus TsigStreamVerifier::finish() const {
   return TsigStatus::kOk;
 }
 
+Result<void> tsig_sign_request(std::vector<uint8_t>& msg, const TsigKey& key, uint64_t time_signed,
+                               TsigMac* mac_out) {
+  const size_t size = msg.size();
+  // Room for the largest TSIG RR: key and algorithm names, fixed fields, MAC.
+  msg.resize(size + 2 * kMaxNameWire + 16 + kMaxTsigMac + 8);
+  TsigSignParams params;
+  params.time_signed = time_signed;
+  auto signed_size = tsig_sign(msg.data(), size, msg.size(), key, params, {}, mac_out);
+  if (!signed_size) {
+    msg.resize(size);
+    return fail(signed_size.error());
+  }
+  msg.resize(*signed_size);
+  return {};
+}
+
 }  // namespace tandem::dns

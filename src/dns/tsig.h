@@ -107,6 +107,11 @@ void encode_tsig_time(uint64_t t, uint8_t* out);
                                        std::span<const uint8_t> request_mac,
                                        TsigMac* mac_out = nullptr);
 
+// Signs a request held in `msg` (RFC 8945 4.2), growing it by the TSIG RR;
+// the MAC goes to *mac_out, to verify the answer with. Errors: as tsig_sign.
+[[nodiscard]] Result<void> tsig_sign_request(std::vector<uint8_t>& msg, const TsigKey& key,
+                                             uint64_t time_signed, TsigMac* mac_out);
+
 enum class TsigStatus {
   kOk,         // signed, known key, MAC and time good
   kUnsigned,   // the message has no TSIG RR (the caller decides if that is fine)

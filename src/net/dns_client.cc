@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <random>
 
 #include "dns/types.h"
 #include "dns/wire.h"
@@ -86,6 +87,11 @@ int wait_for(int fd, short events, int timeout_ms) {
 }
 
 }  // namespace
+
+uint16_t random_query_id() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return static_cast<uint16_t>(rng());
+}
 
 std::vector<uint8_t> make_query(const dns::Name& qname, uint16_t qtype, uint16_t id,
                                 bool recursion_desired, bool edns) {

@@ -21,6 +21,9 @@ inline constexpr uint16_t kClientEdnsPayload = 1232;
 // Builds a standard query (opcode QUERY) for `qname`/`qtype`/IN with message
 // ID `id`, RD set when `recursion_desired`, and an EDNS0 OPT record (RFC 6891
 // 6.1.2: payload kClientEdnsPayload, version 0, DO clear) when `edns`.
+// A random message ID for a query we send (RFC 5452 9.2: not guessable).
+uint16_t random_query_id();
+
 [[nodiscard]] std::vector<uint8_t> make_query(const dns::Name& qname, uint16_t qtype, uint16_t id,
                                               bool recursion_desired = false, bool edns = true);
 

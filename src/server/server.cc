@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/serial.h"
 #include "zone/diff.h"
@@ -52,11 +53,6 @@ using Clock = std::chrono::steady_clock;
 using detail::iso_time;
 using detail::quoted;
 
-int64_t now_wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Errors and warnings of one zone load are logged and returned up to this
 // many; a broken 1M-record file must not flood the log or the control reply.
@@ -459,7 +455,7 @@ Server::Report Server::reload_zone(const dns::Name& domain) {
   }
   if (it->second.config.is_secondary()) {
     // A secondary has no file to read: reloading it means asking the primaries now.
-    if (it->second.schedule) it->second.schedule->refresh_now(now_wall_ms());
+    if (it->second.schedule) it->second.schedule->refresh_now(unix_ms());
     report.lines.push_back("zone " + domain.to_text() + ": secondary; refresh from the primaries started");
     run_timers();
     return report;
@@ -476,7 +472,7 @@ Server::Report Server::reload_zone(const dns::Name& domain) {
 
 void Server::publish() {
   std::vector<std::shared_ptr<const zone::Zone>> served;
-  const int64_t now = now_wall_ms();
+  const int64_t now = unix_ms();
   for (const dns::Name& domain : zone_order_) {
     ZoneEntry& entry = zones_.at(domain);
     entry.served_expired = entry.zone && entry.schedule && entry.schedule->expired(now);
@@ -571,7 +567,7 @@ ControlReply Server::handle(const ControlCommand& command) {
       if (!e.config.is_secondary() || !e.schedule)
         return ControlReply{false, "zone " + name + " is not a secondary\n"};
       e.force_axfr = true;
-      e.schedule->refresh_now(now_wall_ms());
+      e.schedule->refresh_now(unix_ms());
       TANDEM_LOG_INFO("zone %s: full transfer requested (retransfer)", name.c_str());
       run_timers();
       return ControlReply{true, "zone " + name + ": full transfer (AXFR) from " + remote_ids(e.config.primaries) +
@@ -615,6 +611,11 @@ std::string Server::status_text() const {
   out += "responses: " + std::to_string(s.responses) + "\n";
   out += "dropped: " + std::to_string(s.dropped) + "\n";
   out += "tcp-connections: " + std::to_string(s.tcp_connections) + "\n";
+  if (xfr_) {
+    out += "transfers-out: " + std::to_string(xfr_->active_transfers()) + " running, " +
+           std::to_string(xfr_->transfers_done()) + " done\n";
+  }
+  out += "refreshes-running: " + std::to_string(running_refreshes_) + "\n";
   return out;
 }
 

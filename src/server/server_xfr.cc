@@ -8,43 +8,26 @@
 
 #include <chrono>
 #include <cstring>
-#include <random>
 
 #include "dns/types.h"
 #include "dns/wire.h"
 #include "net/dns_client.h"
 #include "server/server.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "zone/records.h"
 #include "zone/zone_data.h"
 
 namespace tandem::server {
 
 namespace {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-uint64_t name_hash(const dns::Name& n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n.size(); ++i) h = (h ^ n.data()[i]) * 1099511628211ull;
-  return h;
-}
-
-std::optional<std::pair<std::span<const uint8_t>, uint32_t>> apex_soa(const zone::Zone& z) {
-  const zone::ZoneData& d = z.data();
-  const zone::ZoneData::RRset* soa = d.rrset(d.node(d.apex()), dns::rrtype::kSOA);
-  if (soa == nullptr || soa->count == 0) return std::nullopt;
-  const uint8_t* p = d.rdata(*soa);
-  return std::make_pair(std::span<const uint8_t>(p + 2, dns::load_u16(p)), soa->ttl);
-}
+int64_t now_ms() { return unix_ms(); }
 
 xfr::SoaTimers timers_of(const zone::Zone& z) {
-  auto soa = apex_soa(z);
+  auto soa = zone::apex_soa(z.data());
   if (!soa) return {};
-  return xfr::soa_timers(soa->first).value_or(xfr::SoaTimers{});
+  return xfr::soa_timers(soa->rdata).value_or(xfr::SoaTimers{});
 }
 
 std::string in_seconds(int64_t ms) {
@@ -92,7 +75,7 @@ void Server::init_secondary(ZoneEntry& entry, ZoneEntry* old, Report& report) {
   entry.zone.reset();
   entry.stamp.reset();
   entry.last_errors.clear();
-  entry.schedule = std::make_shared<xfr::RefreshSchedule>(clamps, name_hash(zc.domain) ^ now_ms());
+  entry.schedule = std::make_shared<xfr::RefreshSchedule>(clamps, zone::hash_name(zc.domain.lowered().data(), zc.domain.size()) ^ now_ms());
   const int64_t now = now_ms();
   auto stored = store_ ? store_->load(zc.domain) : std::nullopt;
   std::string msg;
@@ -170,44 +153,7 @@ void Server::run_timers() {
       std::shared_ptr<const zone::Zone> z;
       if (auto it = zones_.find(zone); it != zones_.end()) z = it->second.zone;
       notifies_->submit([this, id, zone, remote, address, z] {
-        uint16_t qid = static_cast<uint16_t>(std::random_device{}());
-        std::optional<std::span<const uint8_t>> soa;
-        uint32_t ttl = 0;
-        auto rec = z ? apex_soa(*z) : std::nullopt;
-        if (rec) {
-          soa = rec->first;
-          ttl = rec->second;
-        }
-        std::vector<uint8_t> msg = xfr::make_notify(zone, qid, soa, ttl);
-        Result<void, std::string> result;
-        std::optional<dns::TsigKey> key;
-        dns::TsigMac mac;
-        if (remote.key) {
-          key = dns::make_tsig_key(remote.key->name, dns::tsig_algorithm_text(remote.key->algorithm),
-                                   remote.key->secret);
-          size_t size = msg.size();
-          msg.resize(size + 512);
-          dns::TsigSignParams params;
-          params.time_signed = static_cast<uint64_t>(now_ms() / 1000);
-          auto s = key ? dns::tsig_sign(msg.data(), size, msg.size(), *key, params, {}, &mac)
-                       : Result<size_t>(fail(Errc::kMalformed));
-          if (s) msg.resize(*s);
-          else result = fail(std::string("cannot sign the NOTIFY"));
-        }
-        if (result) {
-          auto answer = net::udp_exchange(address, msg, 2000, 0);
-          if (!answer) {
-            result = fail(answer.error());
-          } else {
-            result = xfr::check_notify_answer(*answer, qid, zone);
-            if (result && key) {
-              auto v = dns::tsig_verify(*answer, std::span<const dns::TsigKey>(&*key, 1),
-                                        static_cast<uint64_t>(now_ms() / 1000), mac.span());
-              if (v.status != dns::TsigStatus::kOk)
-                result = fail(std::string("answer failed TSIG: ") + dns::tsig_status_text(v.status));
-            }
-          }
-        }
+        auto result = xfr::send_notify(zone, z.get(), remote, address, 2000);
         post([this, id, result] { notify_done(id, result); });
       });
     }
@@ -405,10 +351,7 @@ void Server::publish_xfr_table(const std::shared_ptr<const zone::ZoneSet>& set) 
   if (!xfr_) return;
   auto table = std::make_shared<XfrTable>();
   table->zone_set = set;
-  for (const config::Key& k : config_.keys) {
-    if (auto key = dns::make_tsig_key(k.name, dns::tsig_algorithm_text(k.algorithm), k.secret))
-      table->keys.push_back(std::move(*key));
-  }
+  for (const config::Key& k : config_.keys) table->keys.push_back(config::tsig_key(k));
   for (const dns::Name& domain : zone_order_) {
     const ZoneEntry& e = zones_.at(domain);
     ZoneXfrInfo info;

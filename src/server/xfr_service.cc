@@ -13,10 +13,13 @@
 #include "dns/wire.h"
 #include "server/job_pool.h"
 #include "server/tcp_connection.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "xfr/notify.h"
 #include "xfr/request.h"
+#include "xfr/secondary.h"
 #include "xfr/xfr_out.h"
+#include "zone/records.h"
 #include "zone/zone_data.h"
 
 namespace tandem::server {
@@ -30,17 +33,6 @@ namespace rcode = dns::rcode;
 constexpr size_t kHeaderSize = 12;
 constexpr uint16_t kEdnsExpire = 9;  // RFC 7314
 constexpr size_t kTsigRoom = 400;    // room kept for a TSIG RR and the EXPIRE option
-
-uint64_t unix_now() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Writes all of buf, waiting (bounded by the socket's send timeout) when the
 // peer reads slowly. False on error or a peer that stopped reading.
@@ -57,15 +49,11 @@ bool write_all(int fd, const uint8_t* buf, size_t size) {
   return true;
 }
 
-// The SOA EXPIRE field of a zone's apex SOA.
+// The SOA EXPIRE field of a zone's apex SOA (0 without one).
 uint32_t soa_expire_field(const zone::Zone& z) {
-  const zone::ZoneData& d = z.data();
-  const zone::ZoneData::RRset* soa = d.rrset(d.node(d.apex()), rrtype::kSOA);
-  if (soa == nullptr) return 0;
-  const uint8_t* rd = d.rdata(*soa) + 2;
-  rd += dns::wire_name_size(rd);
-  rd += dns::wire_name_size(rd);
-  return dns::load_u32(rd + 12);
+  auto soa = zone::apex_soa(z.data());
+  auto timers = soa ? xfr::soa_timers(soa->rdata) : std::nullopt;
+  return timers ? timers->expire : 0;
 }
 
 // Appends the EDNS EXPIRE option (RFC 7314 3) to the OPT record that ends
@@ -134,7 +122,7 @@ RequestHandler::Outcome XfrService::decide(std::span<const uint8_t> msg, const n
   *answer_size = 0;
   if (msg.size() < kHeaderSize || (msg[2] & 0x80)) return Outcome::kDrop;
   std::shared_ptr<const XfrTable> table = this->table();
-  const uint64_t now = unix_now();
+  const uint64_t now = unix_seconds();
   const uint8_t opcode = (msg[2] >> 3) & 0x0F;
 
   // The question (the Responder already checked the message's shape).
@@ -254,7 +242,7 @@ RequestHandler::Outcome XfrService::decide(std::span<const uint8_t> msg, const n
   memcpy(lowered_wire, lowered.data(), lowered.size());
   if (const zone::Zone* z = zones.find(lowered_wire)) {
     if (const ZoneXfrInfo* info = table->find(z->origin().lowered())) {
-      int64_t left = info->secondary ? (info->expire_at_ms - unix_now_ms()) / 1000
+      int64_t left = info->secondary ? (info->expire_at_ms - unix_ms()) / 1000
                                      : int64_t{soa_expire_field(*z)};
       if (left < 0) left = 0;
       // Only when asked: scan the query's OPT for the option.
@@ -318,7 +306,7 @@ bool XfrService::stream(int fd, const Decision& d, const net::SocketAddress& pee
   std::vector<uint8_t> buf(2 + xfr::XfrOutStream::kMaxMessage);
   bool ok = true;
   for (;;) {
-    size_t n = s.next(buf.data() + 2, xfr::XfrOutStream::kMaxMessage, unix_now());
+    size_t n = s.next(buf.data() + 2, xfr::XfrOutStream::kMaxMessage, unix_seconds());
     if (n == 0) break;
     buf[0] = static_cast<uint8_t>(n >> 8);
     buf[1] = static_cast<uint8_t>(n);

@@ -7,6 +7,7 @@
 #include "dns/wire.h"
 #include "util/serial.h"
 #include "xfr/xfr_in_common.h"
+#include "zone/records.h"
 #include "zone/zone_data.h"
 
 namespace tandem::xfr {
@@ -345,11 +346,9 @@ std::vector<uint8_t> make_ixfr_query(const dns::Name& zone, uint16_t id,
 }
 
 std::vector<uint8_t> make_ixfr_query(const zone::Zone& current, uint16_t id) {
-  const zone::ZoneData& d = current.data();
-  const zone::ZoneData::RRset* soa = d.rrset(d.node(d.apex()), dns::rrtype::kSOA);
   // A built zone always has exactly one SOA at the apex.
-  const uint8_t* rd = d.rdata(*soa);
-  return make_ixfr_query(current.origin(), id, {rd + 2, dns::load_u16(rd)}, soa->ttl);
+  const zone::RecordView soa = *zone::apex_soa(current.data());
+  return make_ixfr_query(current.origin(), id, soa.rdata, soa.ttl);
 }
 
 }  // namespace tandem::xfr

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dns/wire.h"
+#include "xfr/notify.h"
 
 namespace tandem::xfr {
 
@@ -35,10 +36,7 @@ SoaTimers RefreshSchedule::clamp(const SoaTimers& t) const {
 }
 
 int64_t RefreshSchedule::jittered(uint32_t seconds) {
-  int64_t ms = int64_t{seconds} * 1000;
-  int64_t spread = ms / 10;
-  if (spread <= 0) return ms;
-  return ms - static_cast<int64_t>(random_() % static_cast<uint64_t>(spread + 1));
+  return RefreshJitter::jitter(int64_t{seconds} * 1000, random_(), 10);
 }
 
 void RefreshSchedule::loaded(const SoaTimers& timers, int64_t refreshed_at_ms, uint32_t expire_s,

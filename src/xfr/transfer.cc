@@ -2,15 +2,16 @@
 
 #include <chrono>
 #include <cstring>
-#include <random>
 
 #include "dns/tsig.h"
 #include "dns/types.h"
 #include "dns/wire.h"
 #include "net/dns_client.h"
+#include "util/clock.h"
 #include "util/serial.h"
 #include "xfr/axfr_in.h"
 #include "xfr/ixfr_in.h"
+#include "xfr/notify.h"
 #include "xfr/secondary.h"
 #include "zone/records.h"
 #include "zone/zone_data.h"
@@ -26,41 +27,13 @@ namespace rrtype = dns::rrtype;
 constexpr size_t kHeaderSize = 12;
 constexpr uint16_t kEdnsExpire = 9;  // RFC 7314 option code
 
-uint64_t unix_now() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
-
-uint16_t random_id() {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  return static_cast<uint16_t>(rng());
-}
-
-// The apex SOA record of a snapshot.
-bool apex_soa(const zone::Zone& zone, std::span<const uint8_t>& rdata, uint32_t& ttl) {
-  const zone::ZoneData& d = zone.data();
-  const zone::ZoneData::RRset* soa = d.rrset(d.node(d.apex()), rrtype::kSOA);
-  if (soa == nullptr || soa->count == 0) return false;
-  const uint8_t* p = d.rdata(*soa);
-  rdata = {p + 2, load_u16(p)};
-  ttl = soa->ttl;
-  return true;
-}
-
 // Signs `msg` with `key` when given; keeps the request MAC for the answer.
 Result<void, std::string> sign(std::vector<uint8_t>& msg, const std::optional<config::Key>& key,
                                std::optional<dns::TsigKey>& tsig, dns::TsigMac& mac) {
   if (!key) return {};
-  tsig = dns::make_tsig_key(key->name, dns::tsig_algorithm_text(key->algorithm), key->secret);
-  if (!tsig) return fail(std::string("key '") + key->id + "': unsupported algorithm");
-  size_t size = msg.size();
-  msg.resize(size + 512);
-  dns::TsigSignParams params;
-  params.time_signed = unix_now();
-  auto signed_size = dns::tsig_sign(msg.data(), size, msg.size(), *tsig, params, {}, &mac);
-  if (!signed_size) return fail(std::string("cannot sign the request with key '") + key->id + "'");
-  msg.resize(*signed_size);
+  tsig = config::tsig_key(*key);
+  if (!dns::tsig_sign_request(msg, *tsig, unix_seconds(), &mac))
+    return fail(std::string("cannot sign the request with key '") + key->id + "'");
   return {};
 }
 
@@ -73,8 +46,8 @@ std::string tsig_text(const dns::TsigVerifyResult& v) {
 // Asks one address for the zone's SOA over UDP (TCP when truncated).
 Result<SoaAnswer, std::string> query_soa(const net::SocketAddress& addr, const RefreshRequest& req,
                                          const config::Remote& remote) {
-  uint16_t id = random_id();
-  std::vector<uint8_t> msg = build_xfr_request(req.origin, rrtype::kSOA, id, nullptr, 0, 0, true);
+  uint16_t id = net::random_query_id();
+  std::vector<uint8_t> msg = build_xfr_request(req.origin, rrtype::kSOA, id, true);
   std::optional<dns::TsigKey> key;
   dns::TsigMac mac;
   if (auto s = sign(msg, remote.key, key, mac); !s) return fail(s.error());
@@ -92,7 +65,7 @@ Result<SoaAnswer, std::string> query_soa(const net::SocketAddress& addr, const R
   if (!parsed) return fail(parsed.error());
   if (key) {
     dns::TsigVerifyResult v =
-        dns::tsig_verify(*answer, std::span<const dns::TsigKey>(&*key, 1), unix_now(), mac.span());
+        dns::tsig_verify(*answer, std::span<const dns::TsigKey>(&*key, 1), unix_seconds(), mac.span());
     if (v.status != dns::TsigStatus::kOk)
       return fail("SOA answer failed TSIG with key '" + remote.key->id + "': " + tsig_text(v));
   }
@@ -141,19 +114,9 @@ StreamResult stream(const net::SocketAddress& addr, const std::vector<uint8_t>& 
 
 }  // namespace
 
-std::optional<uint32_t> zone_serial(const zone::Zone& zone) {
-  std::span<const uint8_t> rdata;
-  uint32_t ttl;
-  if (!apex_soa(zone, rdata, ttl)) return std::nullopt;
-  return zone::soa_rdata_serial(rdata);
-}
-
 std::vector<uint8_t> build_xfr_request(const dns::Name& origin, uint16_t qtype, uint16_t id,
-                                       const uint8_t* soa_rdata, size_t soa_rdata_size,
-                                       uint32_t soa_ttl, bool ask_expire) {
-  const bool ixfr = qtype == rrtype::kIXFR && soa_rdata != nullptr;
-  const size_t size = kHeaderSize + origin.size() + 4 + (ixfr ? 12 + soa_rdata_size : 0) +
-                      (ask_expire ? 11 + 4 : 0);
+                                       bool ask_expire) {
+  const size_t size = kHeaderSize + origin.size() + 4 + (ask_expire ? 11 + 4 : 0);
   std::vector<uint8_t> m(size, 0);  // sized once, then filled in place
   uint8_t* p = m.data();
   dns::store_u16(p, id);
@@ -164,16 +127,6 @@ std::vector<uint8_t> build_xfr_request(const dns::Name& origin, uint16_t qtype, 
   dns::store_u16(p, qtype);
   dns::store_u16(p + 2, dns::rrclass::kIN);
   p += 4;
-  if (ixfr) {  // RFC 1995 3: our SOA in the authority section
-    dns::store_u16(m.data() + 8, 1);
-    dns::store_u16(p, 0xC000 | kHeaderSize);  // owner: the question's name
-    dns::store_u16(p + 2, rrtype::kSOA);
-    dns::store_u16(p + 4, dns::rrclass::kIN);
-    dns::store_u32(p + 6, soa_ttl);
-    dns::store_u16(p + 10, static_cast<uint16_t>(soa_rdata_size));
-    memcpy(p + 12, soa_rdata, soa_rdata_size);
-    p += 12 + soa_rdata_size;
-  }
   if (ask_expire) {  // OPT with an empty EDNS EXPIRE option (RFC 7314 2)
     dns::store_u16(m.data() + 10, 1);
     p[0] = 0;  // root owner
@@ -233,14 +186,37 @@ Result<SoaAnswer, std::string> parse_soa_answer(std::span<const uint8_t> msg, co
   return a;
 }
 
+Result<void, std::string> send_notify(const dns::Name& zone, const zone::Zone* current,
+                                      const config::Remote& remote,
+                                      const net::SocketAddress& address, int timeout_ms) {
+  const uint16_t id = net::random_query_id();
+  std::optional<std::span<const uint8_t>> soa_rdata;
+  uint32_t soa_ttl = 0;
+  if (current) {
+    if (auto soa = zone::apex_soa(current->data())) {
+      soa_rdata = soa->rdata;
+      soa_ttl = soa->ttl;
+    }
+  }
+  std::vector<uint8_t> msg = make_notify(zone, id, soa_rdata, soa_ttl);
+  std::optional<dns::TsigKey> key;
+  dns::TsigMac mac;
+  if (auto s = sign(msg, remote.key, key, mac); !s) return fail(s.error());
+  auto answer = net::udp_exchange(address, msg, timeout_ms, 0);
+  if (!answer) return fail(answer.error());
+  if (auto ok = check_notify_answer(*answer, id, zone); !ok) return ok;
+  if (key) {
+    auto v = dns::tsig_verify(*answer, std::span<const dns::TsigKey>(&*key, 1), unix_seconds(), mac.span());
+    if (v.status != dns::TsigStatus::kOk) return fail("answer failed TSIG: " + tsig_text(v));
+  }
+  return {};
+}
+
 RefreshOutcome refresh_zone(const RefreshRequest& req) {
   auto started = std::chrono::steady_clock::now();
   RefreshOutcome out;
   std::optional<uint32_t> ours;
-  std::span<const uint8_t> our_soa;
-  uint32_t our_soa_ttl = 0;
-  if (req.current && apex_soa(*req.current, our_soa, our_soa_ttl))
-    ours = zone::soa_rdata_serial(our_soa);
+  if (req.current) ours = req.current->serial();
   std::string failures;
   auto note = [&](const std::string& where, const std::string& what) {
     if (!failures.empty()) failures += "; ";
@@ -252,7 +228,6 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
     out.primary = peer;
     out.serial = serial;
     out.expire_option = soa.expire_option;
-    out.soa_expire = soa.expire.value_or(0);
     out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     return out;
   };
@@ -282,7 +257,7 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
       }
 
       std::optional<dns::TsigKey> key;
-      const uint64_t now = unix_now();
+      const uint64_t now = unix_seconds();
       auto finish = [&](zone::LoadResult load, const std::string& type) -> bool {
         if (!load.zone) {
           std::string why = load.errors.empty() ? "no zone" : load.errors.front().to_string();
@@ -294,9 +269,8 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
         out.zone = std::move(load.zone);
         out.type = type;
         out.primary = peer;
-        out.serial = zone_serial(*out.zone).value_or(serial);
+        out.serial = out.zone->serial();
         out.expire_option = soa->expire_option;
-        out.soa_expire = soa->expire.value_or(0);
         for (auto& w : load.warnings) out.warnings.push_back(w.to_string());
         return true;
       };
@@ -305,10 +279,10 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
       // consumer's parameters that go with it.
       auto prepare = [&](uint16_t qtype, std::vector<uint8_t>& msg, dns::TsigMac& mac,
                          AxfrParams& params) {
-        const uint16_t id = random_id();
+        const uint16_t id = net::random_query_id();
         msg = qtype == rrtype::kIXFR
-                  ? build_xfr_request(req.origin, qtype, id, our_soa.data(), our_soa.size(), our_soa_ttl, false)
-                  : build_xfr_request(req.origin, qtype, id, nullptr, 0, 0, false);
+                  ? make_ixfr_query(*req.current, id)
+                  : build_xfr_request(req.origin, qtype, id, false);
         if (auto s = sign(msg, remote.key, key, mac); !s) {
           note(peer, s.error());
           return false;
@@ -332,7 +306,7 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
         if (!prepare(rrtype::kIXFR, msg, mac, params)) continue;
         IxfrConsumer consumer(std::move(params), req.current);
         StreamResult r = stream(addr, msg, req.timeout_ms, [&](std::span<const uint8_t> m) {
-          consumer.set_now(unix_now());
+          consumer.set_now(unix_seconds());
           IxfrStatus st = consumer.feed(m);
           if (st.state == IxfrState::kDone) return 1;
           if (st.state == IxfrState::kFailed) return -1;
@@ -367,7 +341,7 @@ RefreshOutcome refresh_zone(const RefreshRequest& req) {
       if (!prepare(rrtype::kAXFR, msg, mac, params)) continue;
       AxfrConsumer consumer(std::move(params));
       StreamResult r = stream(addr, msg, req.timeout_ms, [&](std::span<const uint8_t> m) {
-        consumer.set_now(unix_now());
+        consumer.set_now(unix_seconds());
         AxfrStatus st = consumer.feed(m);
         if (st.state == AxfrState::kDone) return 1;
         if (st.state == AxfrState::kNeedMore) return 0;

@@ -44,7 +44,6 @@ struct RefreshOutcome {
   std::string primary;                     // the address that answered, "127.0.0.1@5301"
   uint32_t serial = 0;                     // the primary's serial
   std::optional<uint32_t> expire_option;   // RFC 7314 EDNS EXPIRE from the primary
-  uint32_t soa_expire = 0;                 // the SOA's EXPIRE field of the primary's SOA
   size_t records = 0, messages = 0;
   uint64_t bytes = 0;
   double ms = 0;
@@ -56,16 +55,20 @@ struct RefreshOutcome {
 // ("127.0.0.1@5301: timeout ...; 127.0.0.2@53: REFUSED").
 RefreshOutcome refresh_zone(const RefreshRequest& request);
 
-// The SOA serial and EXPIRE of a zone's apex SOA; nullopt without one.
-std::optional<uint32_t> zone_serial(const zone::Zone& zone);
+// One NOTIFY (RFC 1996) of `zone` to `address`, carrying the SOA of
+// `current` when given, signed with the remote's key when it has one; waits
+// `timeout_ms` for the answer (no retry: the caller schedules them, RFC 1996
+// 3.6). Errors: the exchange's, a negative answer ("secondary answered
+// REFUSED"), or an answer that fails TSIG.
+Result<void, std::string> send_notify(const dns::Name& zone, const zone::Zone* current,
+                                      const config::Remote& remote,
+                                      const net::SocketAddress& address, int timeout_ms);
 
-// Builds a request message: question (origin, qtype, IN), for IXFR our SOA in
-// the authority section (RFC 1995 3), and an OPT record asking for the EDNS
-// EXPIRE option (RFC 7314 2) when `ask_expire`. `soa_owner`/`soa_rdata` are
-// only used for IXFR.
+// Builds an SOA or AXFR request: question (origin, qtype, IN) and, when
+// `ask_expire`, an OPT record asking for the EDNS EXPIRE option (RFC 7314 2).
+// (An IXFR request carries our SOA: xfr::make_ixfr_query.)
 std::vector<uint8_t> build_xfr_request(const dns::Name& origin, uint16_t qtype, uint16_t id,
-                                       const uint8_t* soa_rdata, size_t soa_rdata_size,
-                                       uint32_t soa_ttl, bool ask_expire);
+                                       bool ask_expire);
 
 // What an SOA query's answer says.
 struct SoaAnswer {

@@ -6,6 +6,7 @@
 
 #include "dns/wire.h"
 #include "util/serial.h"
+#include "zone/records.h"
 #include "zone/zone_data.h"
 
 namespace tandem::xfr {
@@ -193,10 +194,10 @@ XfrOutStream::XfrOutStream(std::shared_ptr<const zone::Zone> zone,
   apex_ = d.node_name(apex);
   apex_size_ = d.node_name_size(apex);
   serial_ = zone_->serial();
-  if (const zone::ZoneData::RRset* soa = d.rrset(apex, dns::rrtype::kSOA); soa && soa->count > 0) {
+  if (auto soa = zone::apex_soa(d)) {
     soa_ttl_ = soa->ttl;
-    soa_rdata_ = d.rdata(*soa) + 2;
-    soa_rdlen_ = dns::load_u16(d.rdata(*soa));
+    soa_rdata_ = soa->rdata.data();
+    soa_rdlen_ = static_cast<uint16_t>(soa->rdata.size());
   }
   if (req_.qname.empty()) req_.qname.assign(apex_, apex_ + apex_size_);
   if (req_.key != nullptr) signer_.emplace(*req_.key, req_.request_mac.span());

@@ -6,6 +6,7 @@
 
 #include "dns/types.h"
 #include "dns/wire.h"
+#include "zone/records.h"
 #include "zone/zone_data.h"
 
 namespace tandem::zone {
@@ -180,10 +181,9 @@ DiffRecord apex_soa(const Zone& zone) {
   const ZoneData::Node& apex = d.node(d.apex());
   rec.owner.assign(d.node_name(apex), d.node_name(apex) + d.node_name_size(apex));
   rec.type = dns::rrtype::kSOA;
-  if (const ZoneData::RRset* soa = d.rrset(apex, dns::rrtype::kSOA); soa && soa->count > 0) {
-    const uint8_t* p = d.rdata(*soa);
+  if (auto soa = apex_soa(d)) {
     rec.ttl = soa->ttl;
-    rec.rdata.assign(p + 2, p + 2 + dns::load_u16(p));
+    rec.rdata.assign(soa->rdata.begin(), soa->rdata.end());
   }
   return rec;
 }

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
+#include "dns/types.h"
 #include "dns/wire.h"
 #include "zone/zone_data.h"
 
@@ -18,6 +20,17 @@ struct RecordView {
   uint32_t ttl = 0;
   std::span<const uint8_t> rdata;  // uncompressed wire form
 };
+
+// The SOA record at the apex (a built zone always has exactly one), with the
+// apex's name as owner; nullopt only for a snapshot without one.
+inline std::optional<RecordView> apex_soa(const ZoneData& data) {
+  const ZoneData::Node& apex = data.node(data.apex());
+  const ZoneData::RRset* soa = data.rrset(apex, dns::rrtype::kSOA);
+  if (soa == nullptr || soa->count == 0) return std::nullopt;
+  const uint8_t* p = data.rdata(*soa);
+  return RecordView{{data.node_name(apex), data.node_name_size(apex)}, soa->type, soa->ttl,
+                    {p + 2, dns::load_u16(p)}};
+}
 
 // Calls f(const RecordView&) for every record of `data`: node by node in
 // storage order (the apex, node 0, first), RRset by RRset, record by record.

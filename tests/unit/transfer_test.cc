@@ -6,6 +6,7 @@
 
 #include "dns/types.h"
 #include "dns/wire.h"
+#include "xfr/ixfr_in.h"
 
 namespace tandem::xfr {
 namespace {
@@ -15,7 +16,7 @@ using dns::load_u16;
 dns::Name name(const char* text) { return *dns::Name::parse_absolute(text); }
 
 TEST(BuildXfrRequest, AxfrWithExpireOption) {
-  auto m = build_xfr_request(name("example.org."), dns::rrtype::kSOA, 0x1234, nullptr, 0, 0, true);
+  auto m = build_xfr_request(name("example.org."), dns::rrtype::kSOA, 0x1234, true);
   EXPECT_EQ(load_u16(m.data()), 0x1234);
   EXPECT_EQ(m[2], 0);  // a query, no RD
   EXPECT_EQ(load_u16(m.data() + 4), 1);
@@ -29,7 +30,7 @@ TEST(BuildXfrRequest, AxfrWithExpireOption) {
 TEST(BuildXfrRequest, IxfrCarriesOurSoaInAuthority) {
   std::vector<uint8_t> rd = {3, 'n', 's', '1', 0, 5, 'a', 'd', 'm', 'i', 'n', 0,
                              0, 0, 0, 42, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4};
-  auto m = build_xfr_request(name("example.org."), dns::rrtype::kIXFR, 7, rd.data(), rd.size(), 300, false);
+  auto m = make_ixfr_query(name("example.org."), 7, rd, 300);
   EXPECT_EQ(load_u16(m.data() + 8), 1);   // NSCOUNT
   EXPECT_EQ(load_u16(m.data() + 10), 0);  // no OPT
   // The authority SOA's rdata is ours, unchanged, at the end.
@@ -78,7 +79,9 @@ TEST(ParseSoaAnswer, NoSoaNoAaAndErrors) {
   for (size_t n = 0; n < full.size(); ++n) {
     std::vector<uint8_t> cut(full.begin(), full.begin() + static_cast<long>(n));
     auto r = parse_soa_answer(cut, name("example.org."));
-    if (r) EXPECT_FALSE(r->serial && r->expire_option) << n;
+    if (r) {
+      EXPECT_FALSE(r->serial && r->expire_option) << n;
+    }
   }
 }
 
